@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * kstate /dev/kstate ioctl ABI.
+ *
+ * Copyright (c) 2026 The kstate authors
+ */
+#ifndef _UAPI_KSTATE_IOCTL_H
+#define _UAPI_KSTATE_IOCTL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: /dev/kstate ioctl ABI
+ *
+ * The kstate module exposes one misc device, /dev/kstate, usable only with
+ * CAP_SYS_ADMIN.  Userspace binds a store directory, asks the module to save its
+ * clients into a new generation, to restore them from a sealed one, and reads the
+ * status of every client.
+ *
+ * Rules that keep this ABI stable: every structure starts with @size (the caller's
+ * sizeof) and @flags; the module rejects unknown flags and non-zero reserved fields
+ * with -EINVAL, and a @size smaller than the first version of the structure with
+ * -EINVAL.  A structure is never changed once released: new behaviour comes as a new
+ * flag that gives reserved space a meaning, or as a new ioctl number.  Unknown ioctl
+ * numbers return -ENOTTY.
+ */
+
+#define KSTATE_DEVICE_PATH	"/dev/kstate"
+#define KSTATE_ABI_VERSION	1
+
+/* 0xB9 is not listed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define KSTATE_IOC_TYPE		0xB9
+
+/* Restore states of a client (struct kstate_client_status.state). */
+#define KSTATE_CLIENT_WAITING	0	/* registered, no store bound yet */
+#define KSTATE_CLIENT_FRESH	1	/* bound, nothing saved for it: first boot */
+#define KSTATE_CLIENT_RESTORED	2	/* restored from the bound generation */
+#define KSTATE_CLIENT_FAILED	3	/* its saved state was refused; see error/message */
+
+/**
+ * struct kstate_ioc_bind - bind a store directory (KSTATE_IOC_BIND)
+ * @size: sizeof(struct kstate_ioc_bind)
+ * @flags: zero
+ * @dirfd: an open directory file descriptor of the store
+ * @reserved0: zero
+ * @generation: sealed generation to restore clients from; 0 when there is none
+ * @store_uuid: UUID the caller read from the store header; the module checks the
+ *	manifest it restores from against it
+ * @reserved: zero
+ *
+ * Every client already registered restores immediately; clients that register later
+ * restore at registration.  -EBUSY when a store is already bound.
+ */
+struct kstate_ioc_bind {
+	__u32	size;
+	__u32	flags;
+	__s32	dirfd;
+	__u32	reserved0;
+	__u64	generation;
+	__u8	store_uuid[16];
+	__u64	reserved[4];
+};
+
+/**
+ * struct kstate_ioc_save - save every client into a new generation (KSTATE_IOC_SAVE)
+ * @size: sizeof(struct kstate_ioc_save)
+ * @flags: zero
+ * @base_generation: sealed generation whose entries the new one carries over (the
+ *	store's newest sealed generation), 0 for none
+ * @generation: number of the generation to create; greater than every existing one
+ * @clients_saved: out: clients whose state is now in @generation
+ * @clients_failed: out: clients whose save callback failed
+ * @reserved: zero
+ *
+ * The module writes one record file per client, makes each durable, and seals the
+ * manifest of @generation only if every client saved.  The caller holds the store
+ * lock (flock on the store directory) so no other writer races the manifest.
+ */
+struct kstate_ioc_save {
+	__u32	size;
+	__u32	flags;
+	__u64	base_generation;
+	__u64	generation;
+	__u32	clients_saved;
+	__u32	clients_failed;
+	__u64	reserved[4];
+};
+
+/**
+ * struct kstate_ioc_restore - restore clients from the bound generation
+ * @size: sizeof(struct kstate_ioc_restore)
+ * @flags: zero
+ * @name: client to restore, NUL-padded; all zero for every client not yet restored
+ * @clients_restored: out: clients restored by this call
+ * @clients_failed: out: clients whose saved state was refused by this call
+ * @reserved: zero
+ */
+struct kstate_ioc_restore {
+	__u32	size;
+	__u32	flags;
+	__u8	name[32];
+	__u32	clients_restored;
+	__u32	clients_failed;
+	__u64	reserved[4];
+};
+
+#define KSTATE_CLIENT_DETAIL_MAX	16
+
+/**
+ * struct kstate_client_detail - one value a client reports about itself
+ * @key: NUL-terminated name, for example "mappings" or "root_phys"
+ * @value: the value
+ */
+struct kstate_client_detail {
+	__u8	key[24];
+	__u64	value;
+};
+
+/**
+ * struct kstate_client_status - status of one registered client
+ * @name: client name, NUL-padded
+ * @version: the client's format version
+ * @state: %KSTATE_CLIENT_*
+ * @error: negative errno of the last failure, 0 when none
+ * @detail_count: valid entries in @detail
+ * @generation: generation restored from (0 when fresh)
+ * @saved_generation: generation last saved to in this boot (0 when none)
+ * @message: why it failed, or what it did, NUL-terminated
+ * @detail: client-defined values
+ */
+struct kstate_client_status {
+	__u8	name[32];
+	__u32	version;
+	__u32	state;
+	__s32	error;
+	__u32	detail_count;
+	__u64	generation;
+	__u64	saved_generation;
+	__u8	message[128];
+	struct kstate_client_detail detail[KSTATE_CLIENT_DETAIL_MAX];
+};
+
+/**
+ * struct kstate_ioc_status - report the module and every client (KSTATE_IOC_STATUS)
+ * @size: sizeof(struct kstate_ioc_status)
+ * @flags: zero
+ * @client_count: in: capacity of the array at @clients; out: clients registered, which
+ *	may exceed the capacity (then only that many were filled)
+ * @client_size: in: sizeof(struct kstate_client_status)
+ * @clients: user pointer to an array of struct kstate_client_status
+ * @abi_version: out: %KSTATE_ABI_VERSION of the module
+ * @bound: out: 1 when a store is bound
+ * @bound_generation: out: generation the bound store restores from
+ * @store_uuid: out: UUID of the bound store
+ * @reserved: zero
+ */
+struct kstate_ioc_status {
+	__u32	size;
+	__u32	flags;
+	__u32	client_count;
+	__u32	client_size;
+	__u64	clients;
+	__u32	abi_version;
+	__u32	bound;
+	__u64	bound_generation;
+	__u8	store_uuid[16];
+	__u64	reserved[4];
+};
+
+#define KSTATE_IOC_BIND		_IOW(KSTATE_IOC_TYPE, 1, struct kstate_ioc_bind)
+#define KSTATE_IOC_UNBIND	_IO(KSTATE_IOC_TYPE, 2)
+#define KSTATE_IOC_SAVE		_IOWR(KSTATE_IOC_TYPE, 3, struct kstate_ioc_save)
+#define KSTATE_IOC_RESTORE	_IOWR(KSTATE_IOC_TYPE, 4, struct kstate_ioc_restore)
+#define KSTATE_IOC_STATUS	_IOWR(KSTATE_IOC_TYPE, 5, struct kstate_ioc_status)
+
+_Static_assert(sizeof(struct kstate_ioc_bind) == 72, "kstate_ioc_bind is 72 bytes");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_bind, generation) == 16,
+	       "kstate_ioc_bind.generation at 16");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_bind, store_uuid) == 24,
+	       "kstate_ioc_bind.store_uuid at 24");
+_Static_assert(sizeof(struct kstate_ioc_save) == 64, "kstate_ioc_save is 64 bytes");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_save, generation) == 16,
+	       "kstate_ioc_save.generation at 16");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_save, clients_saved) == 24,
+	       "kstate_ioc_save.clients_saved at 24");
+_Static_assert(sizeof(struct kstate_ioc_restore) == 80, "kstate_ioc_restore is 80 bytes");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_restore, clients_restored) == 40,
+	       "kstate_ioc_restore.clients_restored at 40");
+_Static_assert(sizeof(struct kstate_client_detail) == 32, "kstate_client_detail is 32 bytes");
+_Static_assert(sizeof(struct kstate_client_status) == 704,
+	       "kstate_client_status is 704 bytes");
+_Static_assert(__builtin_offsetof(struct kstate_client_status, message) == 64,
+	       "kstate_client_status.message at 64");
+_Static_assert(__builtin_offsetof(struct kstate_client_status, detail) == 192,
+	       "kstate_client_status.detail at 192");
+_Static_assert(sizeof(struct kstate_ioc_status) == 88, "kstate_ioc_status is 88 bytes");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_status, clients) == 16,
+	       "kstate_ioc_status.clients at 16");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_status, bound_generation) == 32,
+	       "kstate_ioc_status.bound_generation at 32");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_status, store_uuid) == 40,
+	       "kstate_ioc_status.store_uuid at 40");
+
+#endif /* _UAPI_KSTATE_IOCTL_H */
