@@ -401,15 +401,20 @@ int kstate_file_header_decode(const void *buf, size_t len, struct kstate_file_in
 	return 0;
 }
 
-/* CRC of a record: its header up to the crc field, the payload, then zero padding. */
-static u32 record_crc(const struct kstate_record_header *h, const void *payload, u32 length)
+/*
+ * CRC of a record: its header up to the crc field, the payload, then the padding.  The
+ * writer has no padding buffer and passes NULL for zeros; the reader passes the bytes
+ * stored in the file, so the padding is checksummed like everything else.
+ */
+static u32 record_crc(const struct kstate_record_header *h, const void *payload, u32 length,
+		      const void *padding)
 {
 	static const u8 zeros[KSTATE_RECORD_ALIGN];
 	u32 crc = kstate_crc32c_begin();
 
 	crc = kstate_crc32c_add(crc, h, offsetof(struct kstate_record_header, crc));
 	crc = kstate_crc32c_add(crc, payload, length);
-	crc = kstate_crc32c_add(crc, zeros, kstate_record_padding(length));
+	crc = kstate_crc32c_add(crc, padding ? padding : zeros, kstate_record_padding(length));
 	return kstate_crc32c_end(crc);
 }
 
@@ -436,7 +441,7 @@ int kstate_record_header_encode(struct kstate_record_header *hdr, u16 type, u16 
 	h.type = cpu_to_le16(type);
 	h.flags = cpu_to_le16(flags);
 	h.length = cpu_to_le32(length);
-	h.crc = cpu_to_le32(record_crc(&h, payload, length));
+	h.crc = cpu_to_le32(record_crc(&h, payload, length, NULL));
 	memcpy(hdr, &h, sizeof(h));
 	return 0;
 }
@@ -468,7 +473,8 @@ int kstate_record_decode(const void *buf, size_t len, u64 *pos, struct kstate_re
 		return reject(err, -EOVERFLOW, off + 4, 0, "record length over the limit");
 	if (kstate_record_size(length) > len - off)
 		return reject(err, -EOVERFLOW, off + 4, 0, "record length past the end");
-	if (record_crc(&h, p + off + sizeof(h), length) != le32_to_cpu(h.crc))
+	if (record_crc(&h, p + off + sizeof(h), length, p + off + sizeof(h) + length) !=
+	    le32_to_cpu(h.crc))
 		return reject(err, -EBADMSG, off + 12, 0, "record checksum mismatch");
 	flags = le16_to_cpu(h.flags);
 	if (flags & ~KSTATE_RECORD_F_ALL)

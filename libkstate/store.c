@@ -157,51 +157,72 @@ static int store_list_manifests(struct kstate_store *s, uint64_t **gens, size_t 
 }
 
 /*
+ * Whether a manifest that failed to load is damaged (or hostile) rather than merely
+ * unreadable right now: damage is reported and kept as evidence, an I/O error or lack
+ * of memory makes the whole scan fail instead.
+ */
+static bool is_damage(int rc)
+{
+	switch (rc) {
+	case -EBADMSG: case -EPROTO: case -EOPNOTSUPP: case -EOVERFLOW: case -EMSGSIZE:
+	case -EUCLEAN: case -EXDEV: case -ELOOP: case -EPERM: case -EMLINK: case -EFBIG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
  * Find the newest valid sealed generation.  Open manifests are generations whose
  * writer has not sealed them (or crashed): they are skipped.  A manifest that fails
  * validation above the newest valid one is remembered as damaged, so that a default
- * load refuses it instead of silently going back in time.
+ * load refuses it instead of silently going back in time.  The handle changes only
+ * when the whole scan succeeds.
  */
 int store_scan(struct kstate_store *s)
 {
-	uint64_t *gens = NULL;
+	uint64_t *gens = NULL, newest = 0, damaged = 0;
+	char damaged_msg[sizeof(s->damaged_msg)] = "";
+	int damaged_rc = 0;
 	size_t n = 0, i;
 	int rc;
 
 	rc = store_list_manifests(s, &gens, &n);
 	if (rc)
 		return rc;
-	s->newest = 0;
-	s->damaged = 0;
-	s->damaged_rc = 0;
-	s->damaged_msg[0] = '\0';
-	s->highest = n ? gens[0] : 0;
 	for (i = 0; i < n; i++) {
 		struct kstate_manifest_info info;
 		struct kstate_entry *entries = NULL;
 
 		rc = manifest_load(s, gens[i], &info, &entries);
 		free(entries);
-		if (rc == -ENOMEM) {
-			free(gens);
-			return rc;
-		}
+		if (rc == -ENOENT)	/* removed by a concurrent gc */
+			continue;
+		if (rc && !is_damage(rc))
+			goto out;
 		if (rc) {
-			if (!s->damaged) {
-				s->damaged = gens[i];
-				s->damaged_rc = rc;
-				snprintf(s->damaged_msg, sizeof(s->damaged_msg), "%s",
+			if (!damaged) {
+				damaged = gens[i];
+				damaged_rc = rc;
+				snprintf(damaged_msg, sizeof(damaged_msg), "%s",
 					 kstate_errormsg());
 			}
 			continue;
 		}
 		if (info.state == KSTATE_MANIFEST_SEALED) {
-			s->newest = gens[i];
+			newest = gens[i];
 			break;
 		}
 	}
+	rc = 0;
+	s->newest = newest;
+	s->damaged = damaged;
+	s->damaged_rc = damaged_rc;
+	memcpy(s->damaged_msg, damaged_msg, sizeof(damaged_msg));
+	s->highest = n ? gens[0] : 0;
+out:
 	free(gens);
-	return 0;
+	return rc;
 }
 
 /**

@@ -86,8 +86,7 @@ static int manifest_write(struct kstate_txn *t, u32 state, bool replace, const c
  * them, kstate_txn_commit() seals the result.
  *
  * Return: 0, -EROFS for a read-only store, -EBUSY when this handle already has an open
- * transaction, -ESTALE when the newest sealed generation is below the store's
- * high-water mark, or another negative errno.
+ * transaction, or another negative errno.
  */
 KSTATE_EXPORT int kstate_txn_new(struct kstate_store *store, struct kstate_txn **out)
 {
@@ -112,13 +111,17 @@ KSTATE_EXPORT int kstate_txn_new(struct kstate_store *store, struct kstate_txn *
 	rc = kstate_store_refresh(store);
 	if (rc)
 		goto fail;
-	if (store->newest < store->info.last_sealed_generation) {
-		rc = kstate_fail(store->ctx, -ESTALE, "%s: newest sealed generation %llu is "
-				 "older than the last sealed generation %llu: refusing to build "
-				 "on it", store->path, (unsigned long long)store->newest,
-				 (unsigned long long)store->info.last_sealed_generation);
-		goto fail;
-	}
+	/*
+	 * Saving is never blocked: the new generation gets a number above every one seen
+	 * and above the high-water mark.  Restoring from a store that went back in time
+	 * is what kstate_generation_new() refuses.
+	 */
+	if (store->newest < store->info.last_sealed_generation)
+		log_warn(store->ctx, "%s: newest sealed generation %llu is older than the last "
+			 "sealed generation %llu; the new generation builds on %llu",
+			 store->path, (unsigned long long)store->newest,
+			 (unsigned long long)store->info.last_sealed_generation,
+			 (unsigned long long)store->newest);
 	if (store->damaged > store->newest)
 		log_warn(store->ctx, "%s: generation %llu is damaged and left in place; the new "
 			 "generation builds on %llu", store->path,
@@ -142,6 +145,11 @@ KSTATE_EXPORT int kstate_txn_new(struct kstate_store *store, struct kstate_txn *
 	}
 	rc = manifest_write(t, KSTATE_MANIFEST_OPEN, false, &step);
 	if (rc) {
+		char fname[KSTATE_FILENAME_MAX];
+
+		/* A failed directory fsync leaves the name visible: take the claim back. */
+		kstate_manifest_filename(fname, sizeof(fname), t->generation);
+		unlinkat(store->dirfd, fname, 0);
 		kstate_fail(store->ctx, rc, "%s: cannot open generation %llu: %s: %s",
 			    store->path, (unsigned long long)t->generation, step,
 			    strerror(-rc));
