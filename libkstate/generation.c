@@ -478,7 +478,8 @@ int member_check_region(struct kstate_store *s, const struct kstate_entry *e)
  * @gen: the generation
  * @index: below kstate_generation_entry_count()
  *
- * See kstate_store_verify() for what is checked.
+ * See kstate_store_verify() for what is checked.  A generation from
+ * kstate_file_open_generation() has no store and is refused with -EINVAL.
  *
  * Return: 0 when intact, otherwise a negative errno with kstate_errormsg() saying why.
  */
@@ -490,6 +491,10 @@ KSTATE_EXPORT int kstate_generation_verify_entry(struct kstate_generation *gen,
 	size_t len = 0;
 	int rc;
 
+	if (!gen->store)
+		return kstate_fail(NULL, -EINVAL, "generation %llu was read from a lone manifest: "
+				   "open its store to verify its files",
+				   (unsigned long long)gen->info.generation);
 	if (index >= gen->info.entry_count)
 		return kstate_fail(gen->store->ctx, -EINVAL, "entry %u out of range", index);
 	if (gen->entries[index].kind == KSTATE_ENTRY_REGION)

@@ -14,6 +14,7 @@
  *   kstate_writer     one record file being written into a transaction
  *   kstate_reader     one validated record file, iterated record by record
  *   kstate_region     a named file mapped shared into this process, updated in place
+ *   kstate_file       one kstate file read and validated on its own, without a store
  *
  * Every function that can fail returns 0 (or a count) on success and a negative errno
  * on failure, and leaves a message for kstate_errormsg() that names the object and the
@@ -92,6 +93,20 @@ int kstate_generation_verify_entry(struct kstate_generation *gen, unsigned int i
 int kstate_store_gc(struct kstate_store *store, unsigned int keep);
 int kstate_store_quarantine(struct kstate_store *store, const char *filename);
 
+#define KSTATE_GC_DRY_RUN	(1U << 0)	/* remove nothing, only report */
+
+/**
+ * typedef kstate_gc_fn - told about each file gc removes (or would remove)
+ * @store: the store
+ * @filename: the file's name inside the store directory
+ * @userdata: as given to kstate_store_gc_each()
+ */
+typedef void (*kstate_gc_fn)(struct kstate_store *store, const char *filename,
+			     void *userdata);
+
+int kstate_store_gc_each(struct kstate_store *store, unsigned int keep, unsigned int flags,
+			 kstate_gc_fn fn, void *userdata);
+
 /* ---------------------------------------------------------------------------------- */
 /* Generations */
 
@@ -166,6 +181,31 @@ const uint8_t *kstate_reader_store_uuid(struct kstate_reader *reader);
 bool kstate_reader_is_kernel(struct kstate_reader *reader);
 uint64_t kstate_reader_size(struct kstate_reader *reader);
 uint32_t kstate_reader_crc(struct kstate_reader *reader);
+
+/* ---------------------------------------------------------------------------------- */
+/* Lone files: any kstate file read and validated without its store */
+
+struct kstate_file;
+
+#define KSTATE_FILE_TYPE_RECORDS	1	/* a record file, "<name>.<gen>.ksr" */
+#define KSTATE_FILE_TYPE_MANIFEST	2	/* a manifest, "manifest.<gen>" */
+#define KSTATE_FILE_TYPE_STORE		3	/* a store header, "kstate.store" */
+
+int kstate_file_new(struct kstate_ctx *ctx, const char *path, struct kstate_file **out);
+int kstate_file_new_from_buffer(struct kstate_ctx *ctx, const void *buf, size_t len,
+				struct kstate_file **out);
+void kstate_file_delete(struct kstate_file **file);
+int kstate_file_type(struct kstate_file *file);
+uint64_t kstate_file_size(struct kstate_file *file);
+uint32_t kstate_file_crc(struct kstate_file *file);
+void kstate_file_version(struct kstate_file *file, unsigned int *major, unsigned int *minor);
+void kstate_file_features(struct kstate_file *file, uint32_t *compat, uint32_t *ro_compat,
+			  uint32_t *incompat);
+const uint8_t *kstate_file_store_uuid(struct kstate_file *file);
+uint64_t kstate_file_creation_time(struct kstate_file *file);
+uint64_t kstate_file_last_sealed(struct kstate_file *file);
+int kstate_file_open_reader(struct kstate_file *file, struct kstate_reader **out);
+int kstate_file_open_generation(struct kstate_file *file, struct kstate_generation **out);
 
 /* ---------------------------------------------------------------------------------- */
 /* Regions */

@@ -122,6 +122,13 @@ int member_load_records(struct kstate_store *s, const struct kstate_manifest_inf
 			struct kstate_file_info *fi);
 int member_check_region(struct kstate_store *s, const struct kstate_entry *e);
 
+/* file.c */
+int lone_file_read(struct kstate_ctx *ctx, const char *path, void **buf, size_t *len);
+
+/* reader.c */
+int reader_new_from_buffer(struct kstate_ctx *ctx, const char *what, void *buf, size_t len,
+			   struct kstate_reader **out);
+
 /* txn.c */
 int txn_put_entry(struct kstate_txn *t, const struct kstate_entry *e);
 int txn_track_file(struct kstate_txn *t, const char *filename);

@@ -79,6 +79,41 @@ out:
 	return rc;
 }
 
+/*
+ * Make a reader of a whole record file already in memory, checked on its own (header,
+ * every record, exact length).  @buf is taken over: kept by the reader, or freed on
+ * failure.  @what names the file in messages.
+ */
+int reader_new_from_buffer(struct kstate_ctx *ctx, const char *what, void *buf, size_t len,
+			   struct kstate_reader **out)
+{
+	struct kstate_format_error fe = { 0 };
+	struct kstate_reader *r = NULL;
+	int rc;
+
+	rc = reader_alloc(ctx, &r);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	r->buf = buf;
+	r->len = len;
+	rc = kstate_file_validate(r->buf, r->len, &r->info, &fe);
+	if (rc) {
+		if (fe.index || rc == -EBADMSG)
+			kstate_fail(ctx, rc, "%s: record %u: %s (offset %llu)", what, fe.index,
+				    fe.what, (unsigned long long)fe.offset);
+		else
+			kstate_fail(ctx, rc, "%s: %s (offset %llu)", what, fe.what,
+				    (unsigned long long)fe.offset);
+		kstate_reader_delete(&r);
+		return rc;
+	}
+	r->crc = kstate_crc32c(r->buf, r->len);
+	*out = r;
+	return 0;
+}
+
 /**
  * kstate_reader_new_from_file - open any record file by path, for offline inspection
  * @ctx: library context
@@ -93,38 +128,14 @@ out:
 KSTATE_EXPORT int kstate_reader_new_from_file(struct kstate_ctx *ctx, const char *path,
 					      struct kstate_reader **out)
 {
-	struct kstate_format_error fe = { 0 };
-	struct kstate_reader *r = NULL;
+	void *buf = NULL;
+	size_t len = 0;
 	int rc;
 
 	if (!path)
 		return kstate_fail(ctx, -EINVAL, "kstate_reader_new_from_file: no path");
-	rc = reader_alloc(ctx, &r);
-	if (rc)
-		return rc;
-	rc = kio_read_file(AT_FDCWD, path, (size_t)-1, &r->buf, &r->len);
-	if (rc) {
-		kstate_fail(ctx, rc, "%s: cannot read: %s", path,
-			    rc == -EPERM ? "not a plain file" :
-			    rc == -EMLINK ? "has more than one link" : strerror(-rc));
-		goto fail;
-	}
-	rc = kstate_file_validate(r->buf, r->len, &r->info, &fe);
-	if (rc) {
-		if (fe.index || rc == -EBADMSG)
-			kstate_fail(ctx, rc, "%s: record %u: %s (offset %llu)", path, fe.index,
-				    fe.what, (unsigned long long)fe.offset);
-		else
-			kstate_fail(ctx, rc, "%s: %s (offset %llu)", path, fe.what,
-				    (unsigned long long)fe.offset);
-		goto fail;
-	}
-	r->crc = kstate_crc32c(r->buf, r->len);
-	*out = r;
-	return 0;
-fail:
-	kstate_reader_delete(&r);
-	return rc;
+	rc = lone_file_read(ctx, path, &buf, &len);
+	return rc ? rc : reader_new_from_buffer(ctx, path, buf, len, out);
 }
 
 /**

@@ -595,7 +595,8 @@ static int gc_plan(struct kstate_store *s, unsigned int keep, const uint64_t *ge
  * regions, quarantined files, damaged manifests and the record files of their
  * generation (evidence for an operator), and anything else kstate did not name.
  */
-int store_gc_locked(struct kstate_store *s, unsigned int keep)
+static int store_gc_run(struct kstate_store *s, unsigned int keep, bool dry_run,
+			kstate_gc_fn fn, void *userdata)
 {
 	struct gc_state st = { 0 };
 	uint64_t *gens = NULL;
@@ -631,6 +632,10 @@ int store_gc_locked(struct kstate_store *s, unsigned int keep)
 		}
 		if (!remove)
 			continue;
+		if (fn)
+			fn(s, f, userdata);
+		if (dry_run)
+			continue;
 		rc = kio_unlinkat(s->dirfd, f);
 		if (rc && rc != -ENOENT) {
 			kstate_fail(s->ctx, rc, "%s/%s: cannot remove: %s", s->path, f,
@@ -652,6 +657,11 @@ out:
 	return rc;
 }
 
+int store_gc_locked(struct kstate_store *s, unsigned int keep)
+{
+	return store_gc_run(s, keep, false, NULL, NULL);
+}
+
 /**
  * kstate_store_gc - remove generations and files no longer needed
  * @store: the store
@@ -665,16 +675,39 @@ out:
  */
 KSTATE_EXPORT int kstate_store_gc(struct kstate_store *store, unsigned int keep)
 {
+	return kstate_store_gc_each(store, keep, 0, NULL, NULL);
+}
+
+/**
+ * kstate_store_gc_each - kstate_store_gc() that names each file, or only previews
+ * @store: the store; with %KSTATE_GC_DRY_RUN it may be opened %KSTATE_STORE_RDONLY
+ * @keep: sealed generations to keep, newest first (0 means 1)
+ * @flags: %KSTATE_GC_DRY_RUN to remove nothing and only report what would go
+ * @fn: called with each file name (relative to the store) before it is removed; may be
+ *	NULL
+ * @userdata: passed to @fn
+ *
+ * Decides exactly as kstate_store_gc() does, with the store locked.
+ *
+ * Return: 0 or a negative errno.
+ */
+KSTATE_EXPORT int kstate_store_gc_each(struct kstate_store *store, unsigned int keep,
+				       unsigned int flags, kstate_gc_fn fn, void *userdata)
+{
+	bool dry_run = flags & KSTATE_GC_DRY_RUN;
 	int rc;
 
-	if (store->flags & KSTATE_STORE_RDONLY)
+	if (flags & ~KSTATE_GC_DRY_RUN)
+		return kstate_fail(store->ctx, -EINVAL, "%s: invalid gc flags 0x%x",
+				   store->path, flags);
+	if (!dry_run && (store->flags & KSTATE_STORE_RDONLY))
 		return kstate_fail(store->ctx, -EROFS, "%s: store opened read-only",
 				   store->path);
 	rc = store_lock(store);
 	if (rc)
 		return rc;
-	rc = store_gc_locked(store, keep);
-	if (!rc)
+	rc = store_gc_run(store, keep, dry_run, fn, userdata);
+	if (!rc && !dry_run)
 		rc = store_scan(store);
 	store_unlock(store);
 	return rc;

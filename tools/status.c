@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * What every status backend shares.
+ */
+#include <stdlib.h>
+
+#include "status.h"
+
+void status_clients_free(struct status_client *clients, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		free(clients[i].name);
+		free(clients[i].state);
+		json_object_put(clients[i].detail);
+	}
+	free(clients);
+}

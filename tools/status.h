@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Live state of kstate clients, for "kstate list".
+ *
+ * Offline, "kstate list" knows only what the store says: the kernel clients the newest
+ * generation holds, in state "saved".  A status backend adds what the running system
+ * knows (whether each client was restored, fresh or failed, and its own detail).  The
+ * backend is chosen by file name in tools/meson.build: status-offline.c has none;
+ * a backend that asks the kstate module (status-dev.c) replaces it, implementing
+ * the same function.
+ */
+#ifndef KSTATE_TOOLS_STATUS_H
+#define KSTATE_TOOLS_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+/**
+ * struct status_client - one client as the running system reports it
+ * @name: client name, malloc'ed
+ * @version: the client's record layout version
+ * @state: "fresh", "restored" or "failed" (malloc'ed)
+ * @detail: what the client reports about itself, or NULL; owned
+ */
+struct status_client {
+	char *name;
+	uint32_t version;
+	char *state;
+	struct json_object *detail;
+};
+
+/**
+ * status_live_clients - the clients the running system knows about
+ * @store: the store path the caller inspects
+ * @clients: malloc'ed array on success, released with status_clients_free()
+ * @count: its length
+ *
+ * Return: 0, -ENODEV when there is no live source (no backend in this build, or the
+ * kstate module is not loaded), or another negative errno.
+ */
+int status_live_clients(const char *store, struct status_client **clients, size_t *count);
+
+void status_clients_free(struct status_client *clients, size_t count);
+
+#endif /* KSTATE_TOOLS_STATUS_H */
