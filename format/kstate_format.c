@@ -572,6 +572,38 @@ static int entry_check(const struct kstate_entry *e, u64 generation)
 	return 0;
 }
 
+/**
+ * kstate_entry_encode - write one entry in its on-media form
+ * @me: destination
+ * @e: the entry; its name must be valid
+ */
+void kstate_entry_encode(struct kstate_manifest_entry *me, const struct kstate_entry *e)
+{
+	memset(me, 0, sizeof(*me));
+	kstate_name_encode(me->name, e->name);
+	me->generation = cpu_to_le64(e->generation);
+	me->size = cpu_to_le64(e->size);
+	me->crc = cpu_to_le32(e->crc);
+	me->kind = cpu_to_le16(e->kind);
+	me->flags = cpu_to_le16(e->flags);
+	me->client_version = cpu_to_le32(e->client_version);
+}
+
+static void entry_from_le(const struct kstate_manifest_entry *me, struct kstate_entry *entry)
+{
+	size_t n;
+
+	memset(entry, 0, sizeof(*entry));
+	n = strnlen((const char *)me->name, KSTATE_NAME_LEN - 1);
+	memcpy(entry->name, me->name, n);
+	entry->generation = le64_to_cpu(me->generation);
+	entry->size = le64_to_cpu(me->size);
+	entry->crc = le32_to_cpu(me->crc);
+	entry->kind = le16_to_cpu(me->kind);
+	entry->flags = le16_to_cpu(me->flags);
+	entry->client_version = le32_to_cpu(me->client_version);
+}
+
 static int manifest_info_check(const struct kstate_manifest_info *info)
 {
 	if (info->generation == 0 || info->base_generation >= info->generation)
@@ -621,16 +653,8 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 	crc = kstate_crc32c_begin();
 	for (i = 0; i < info->entry_count; i++) {
 		struct kstate_manifest_entry me;
-		const struct kstate_entry *e = &entries[i];
 
-		memset(&me, 0, sizeof(me));
-		kstate_name_encode(me.name, e->name);
-		me.generation = cpu_to_le64(e->generation);
-		me.size = cpu_to_le64(e->size);
-		me.crc = cpu_to_le32(e->crc);
-		me.kind = cpu_to_le16(e->kind);
-		me.flags = cpu_to_le16(e->flags);
-		me.client_version = cpu_to_le32(e->client_version);
+		kstate_entry_encode(&me, &entries[i]);
 		memcpy(p + kstate_manifest_size(i), &me, sizeof(me));
 		crc = kstate_crc32c_add(crc, &me, sizeof(me));
 	}
@@ -667,18 +691,29 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 void kstate_manifest_entry_get(const void *buf, u32 index, struct kstate_entry *entry)
 {
 	struct kstate_manifest_entry me;
-	size_t n;
 
 	memcpy(&me, (const u8 *)buf + kstate_manifest_size(index), sizeof(me));
-	memset(entry, 0, sizeof(*entry));
-	n = strnlen((const char *)me.name, KSTATE_NAME_LEN - 1);
-	memcpy(entry->name, me.name, n);
-	entry->generation = le64_to_cpu(me.generation);
-	entry->size = le64_to_cpu(me.size);
-	entry->crc = le32_to_cpu(me.crc);
-	entry->kind = le16_to_cpu(me.kind);
-	entry->flags = le16_to_cpu(me.flags);
-	entry->client_version = le32_to_cpu(me.client_version);
+	entry_from_le(&me, entry);
+}
+
+/**
+ * kstate_entry_decode - decode and check one entry received on its own
+ * @me: the entry in its on-media form (for example from the kernel's save ioctl)
+ * @generation: the generation that will list it
+ * @entry: decoded entry
+ *
+ * Return: 0, or -EPROTO, -EOPNOTSUPP or -EUCLEAN as kstate_manifest_decode() would
+ * refuse it.
+ */
+int kstate_entry_decode(const struct kstate_manifest_entry *me, u64 generation,
+			struct kstate_entry *entry)
+{
+	char name[KSTATE_NAME_LEN];
+
+	if (me->reserved || kstate_name_decode(me->name, name))
+		return me->reserved ? -EPROTO : -EUCLEAN;
+	entry_from_le(me, entry);
+	return entry_check(entry, generation);
 }
 
 static const char *entry_problem(int rc)

@@ -227,6 +227,9 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 int kstate_manifest_decode(const void *buf, size_t len, struct kstate_manifest_info *info,
 			   struct kstate_format_error *err);
 void kstate_manifest_entry_get(const void *buf, u32 index, struct kstate_entry *entry);
+void kstate_entry_encode(struct kstate_manifest_entry *me, const struct kstate_entry *e);
+int kstate_entry_decode(const struct kstate_manifest_entry *me, u64 generation,
+			struct kstate_entry *entry);
 
 /* ---------------------------------------------------------------------------------- */
 /* Store header */

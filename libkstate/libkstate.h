@@ -15,6 +15,7 @@
  *   kstate_reader     one validated record file, iterated record by record
  *   kstate_region     a named file mapped shared into this process, updated in place
  *   kstate_file       one kstate file read and validated on its own, without a store
+ *   kstate_dev        the kstate kernel module (/dev/kstate): bind, save, restore, status
  *
  * Every function that can fail returns 0 (or a count) on success and a negative errno
  * on failure, and leaves a message for kstate_errormsg() that names the object and the
@@ -27,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <kstate/ioctl.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,6 +41,7 @@ struct kstate_txn;
 struct kstate_writer;
 struct kstate_reader;
 struct kstate_region;
+struct kstate_dev;
 
 /* ---------------------------------------------------------------------------------- */
 /* Context, logging, errors */
@@ -223,6 +226,17 @@ bool kstate_region_is_pmem(struct kstate_region *region);
 bool kstate_region_is_new(struct kstate_region *region);
 int kstate_region_persist(struct kstate_region *region, uint64_t offset, uint64_t length);
 int kstate_region_remove(struct kstate_store *store, const char *name);
+
+/* The kernel module: see dev.c. */
+int kstate_dev_new(struct kstate_ctx *ctx, struct kstate_dev **out);
+void kstate_dev_delete(struct kstate_dev **dev);
+int kstate_dev_status(struct kstate_dev *dev, struct kstate_ioc_status *status,
+		      struct kstate_client_status **clients, unsigned int *count);
+int kstate_dev_bind(struct kstate_dev *dev, struct kstate_store *store, uint64_t generation);
+int kstate_dev_unbind(struct kstate_dev *dev);
+int kstate_dev_restore(struct kstate_dev *dev, const char *client, unsigned int *restored,
+		       unsigned int *failed);
+int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int *saved);
 
 #ifdef __cplusplus
 }

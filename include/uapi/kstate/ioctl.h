@@ -66,16 +66,23 @@ struct kstate_ioc_bind {
  * struct kstate_ioc_save - save every client into a new generation (KSTATE_IOC_SAVE)
  * @size: sizeof(struct kstate_ioc_save)
  * @flags: zero
- * @base_generation: sealed generation whose entries the new one carries over (the
- *	store's newest sealed generation), 0 for none
- * @generation: number of the generation to create; greater than every existing one
+ * @base_generation: sealed generation the new one builds on (the store's newest), 0
+ *	for none; informational, the module does not read it
+ * @generation: number of the generation to create, which the caller has claimed with
+ *	an open manifest; greater than every existing one
  * @clients_saved: out: clients whose state is now in @generation
- * @clients_failed: out: clients whose save callback failed
+ * @clients_failed: out: clients whose save failed (their status says why)
+ * @entries: user pointer to an array of struct kstate_manifest_entry (format.h)
+ * @entry_count: in: capacity of @entries; out: entries filled, one per record file
+ *	written and one per persistent region in use
+ * @entry_size: sizeof(struct kstate_manifest_entry)
  * @reserved: zero
  *
- * The module writes one record file per client, makes each durable, and seals the
- * manifest of @generation only if every client saved.  The caller holds the store
- * lock (flock on the store directory) so no other writer races the manifest.
+ * The module writes "<client>.<generation>.ksr" for every registered client, makes
+ * each durable, persists every open region, and returns their manifest entries.  The
+ * caller seals the generation with them (libkstate's kstate_dev_save() does all of
+ * this under the store lock).  -EIO when any client failed: then nothing may be
+ * sealed, and the files written are the caller's to remove.
  */
 struct kstate_ioc_save {
 	__u32	size;
@@ -84,7 +91,10 @@ struct kstate_ioc_save {
 	__u64	generation;
 	__u32	clients_saved;
 	__u32	clients_failed;
-	__u64	reserved[4];
+	__u64	entries;
+	__u32	entry_count;
+	__u32	entry_size;
+	__u64	reserved[2];
 };
 
 /**
@@ -184,6 +194,10 @@ _Static_assert(__builtin_offsetof(struct kstate_ioc_save, generation) == 16,
 	       "kstate_ioc_save.generation at 16");
 _Static_assert(__builtin_offsetof(struct kstate_ioc_save, clients_saved) == 24,
 	       "kstate_ioc_save.clients_saved at 24");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_save, entries) == 32,
+	       "kstate_ioc_save.entries at 32");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_save, entry_count) == 40,
+	       "kstate_ioc_save.entry_count at 40");
 _Static_assert(sizeof(struct kstate_ioc_restore) == 80, "kstate_ioc_restore is 80 bytes");
 _Static_assert(__builtin_offsetof(struct kstate_ioc_restore, clients_restored) == 40,
 	       "kstate_ioc_restore.clients_restored at 40");

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kstate: keep kernel state across kexec and firmware reboots in files of a DAX store.
+ *
+ * Clients register with a name and callbacks.  Userspace (kstate-load at boot,
+ * kstate-save before kexec or reboot) binds a store directory through /dev/kstate and
+ * asks for saves; the module writes each client's records into the store, and at the
+ * next boot hands each client its validated records back.  The generation protocol
+ * (claiming, sealing, gc) is userspace's, so that one implementation of it exists.
+ *
+ * Copyright (c) 2026 The kstate authors
+ */
+#define pr_fmt(fmt) "kstate: " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "kstate_internal.h"
+
+DEFINE_MUTEX(kstate_mutex);
+static LIST_HEAD(kstate_clients);
+static unsigned int kstate_client_count;
+
+void kstate_client_fail(struct kstate_client *client, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	client->error = error;
+	va_start(ap, fmt);
+	vscnprintf(client->message, sizeof(client->message), fmt, ap);
+	va_end(ap);
+	pr_err("%s: %s\n", client->name, client->message);
+}
+
+/**
+ * kstate_client_set_message - say what the client did, for its status
+ * @client: the client
+ * @fmt: printf format
+ */
+void kstate_client_set_message(struct kstate_client *client, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vscnprintf(client->message, sizeof(client->message), fmt, ap);
+	va_end(ap);
+}
+EXPORT_SYMBOL_GPL(kstate_client_set_message);
+
+/**
+ * kstate_client_set_detail - set a value the client reports in its status
+ * @client: the client
+ * @key: short name, at most 23 characters
+ * @value: the value
+ *
+ * At most %KSTATE_CLIENT_DETAIL_MAX keys; more are dropped with a warning.
+ */
+void kstate_client_set_detail(struct kstate_client *client, const char *key, u64 value)
+{
+	u32 i;
+
+	for (i = 0; i < client->detail_count; i++)
+		if (!strncmp(client->detail[i].key, key, sizeof(client->detail[i].key)))
+			break;
+	if (i == KSTATE_CLIENT_DETAIL_MAX) {
+		pr_warn_once("%s: too many status details, '%s' dropped\n", client->name, key);
+		return;
+	}
+	strscpy(client->detail[i].key, key, sizeof(client->detail[i].key));
+	client->detail[i].value = value;
+	if (i == client->detail_count)
+		client->detail_count++;
+}
+EXPORT_SYMBOL_GPL(kstate_client_set_detail);
+
+/**
+ * kstate_client_priv - the private pointer given at registration
+ * @client: the client
+ *
+ * Return: the pointer.
+ */
+void *kstate_client_priv(struct kstate_client *client)
+{
+	return client->priv;
+}
+EXPORT_SYMBOL_GPL(kstate_client_priv);
+
+/* Restore one client from the bound generation; the caller holds kstate_mutex. */
+static int restore_client(struct kstate_client *client)
+{
+	const struct kstate_entry *entry = kstate_store_find(client->name);
+	int rc;
+
+	client->error = 0;
+	client->message[0] = '\0';
+	if (!entry) {
+		rc = client->ops->restore(client, NULL, 0);
+		if (rc) {
+			if (!client->error)
+				kstate_client_fail(client, rc, "cannot start fresh (%d)", rc);
+			client->state = KSTATE_CLIENT_FAILED;
+			return rc;
+		}
+		client->state = KSTATE_CLIENT_FRESH;
+		client->generation = 0;
+		if (!client->message[0])
+			kstate_client_set_message(client, "nothing saved: started fresh");
+		pr_info("%s: nothing saved for it, started fresh\n", client->name);
+		return 0;
+	}
+	rc = kstate_records_restore(client, entry);
+	if (rc) {
+		client->state = KSTATE_CLIENT_FAILED;
+		return rc;
+	}
+	client->state = KSTATE_CLIENT_RESTORED;
+	client->generation = kstate_store.generation;
+	if (!client->message[0])
+		kstate_client_set_message(client, "restored from generation %llu",
+					  kstate_store.generation);
+	pr_info("%s: restored from generation %llu\n", client->name, kstate_store.generation);
+	return 0;
+}
+
+/**
+ * kstate_client_register - make a subsystem's state survive reboots
+ * @name: client name: 1 to 31 of [A-Za-z0-9_-], starting with a letter or digit
+ * @version: the client's record format version, >= 1; a client restores records
+ *	written by any version up to its own
+ * @ops: callbacks; ->save and ->restore are required
+ * @priv: returned by kstate_client_priv()
+ *
+ * When a store is already bound the client is restored before this returns.
+ *
+ * Return: the client, or ERR_PTR(-EINVAL / -EEXIST / -ENOMEM).
+ */
+struct kstate_client *kstate_client_register(const char *name, u32 version,
+					     const struct kstate_client_ops *ops,
+					     void *priv)
+{
+	struct kstate_client *client, *c;
+
+	if (!name || !kstate_name_valid(name) || !version || !ops || !ops->save ||
+	    !ops->restore)
+		return ERR_PTR(-EINVAL);
+	client = kzalloc(sizeof(*client), GFP_KERNEL);
+	if (!client)
+		return ERR_PTR(-ENOMEM);
+	strscpy(client->name, name, sizeof(client->name));
+	client->version = version;
+	client->ops = ops;
+	client->priv = priv;
+	client->state = KSTATE_CLIENT_WAITING;
+	INIT_LIST_HEAD(&client->regions);
+
+	mutex_lock(&kstate_mutex);
+	list_for_each_entry(c, &kstate_clients, node) {
+		if (!strcmp(c->name, name)) {
+			mutex_unlock(&kstate_mutex);
+			kfree(client);
+			return ERR_PTR(-EEXIST);
+		}
+	}
+	list_add_tail(&client->node, &kstate_clients);
+	kstate_client_count++;
+	if (kstate_store.bound)
+		restore_client(client);
+	else
+		kstate_client_set_message(client, "waiting for a store to be bound");
+	mutex_unlock(&kstate_mutex);
+	return client;
+}
+EXPORT_SYMBOL_GPL(kstate_client_register);
+
+/**
+ * kstate_client_unregister - remove a client; its saved state stays in the store
+ * @client: the client, or an ERR_PTR/NULL (ignored)
+ */
+void kstate_client_unregister(struct kstate_client *client)
+{
+	if (IS_ERR_OR_NULL(client))
+		return;
+	mutex_lock(&kstate_mutex);
+	kstate_regions_release(client);
+	list_del(&client->node);
+	kstate_client_count--;
+	mutex_unlock(&kstate_mutex);
+	kfree(client);
+}
+EXPORT_SYMBOL_GPL(kstate_client_unregister);
+
+/* ---------------------------------------------------------------------------------- */
+/* ioctls */
+
+/* Copy in an extensible structure: at least @min bytes, unknown tail must be zero. */
+static int copy_ioc(void *dst, size_t dst_size, size_t min, void __user *src)
+{
+	u32 size;
+
+	if (get_user(size, (u32 __user *)src))
+		return -EFAULT;
+	if (size < min)
+		return -EINVAL;
+	return copy_struct_from_user(dst, dst_size, src, size);
+}
+
+static bool reserved_zero(const u64 *r, size_t n)
+{
+	while (n--)
+		if (r[n])
+			return false;
+	return true;
+}
+
+static long ioc_bind(void __user *arg)
+{
+	struct kstate_ioc_bind b;
+	struct kstate_client *c;
+	int rc;
+
+	rc = copy_ioc(&b, sizeof(b), sizeof(b), arg);
+	if (rc)
+		return rc;
+	if (b.flags || b.reserved0 || !reserved_zero(b.reserved, ARRAY_SIZE(b.reserved)))
+		return -EINVAL;
+	mutex_lock(&kstate_mutex);
+	if (kstate_store.bound) {
+		rc = -EBUSY;
+		goto out;
+	}
+	rc = kstate_store_bind(b.dirfd, b.generation, b.store_uuid);
+	if (rc)
+		goto out;
+	pr_info("store bound, restoring from generation %llu\n", b.generation);
+	list_for_each_entry(c, &kstate_clients, node)
+		if (c->state == KSTATE_CLIENT_WAITING)
+			restore_client(c);
+out:
+	mutex_unlock(&kstate_mutex);
+	return rc;
+}
+
+static long ioc_unbind(void)
+{
+	struct kstate_client *c;
+	int rc = 0;
+
+	mutex_lock(&kstate_mutex);
+	list_for_each_entry(c, &kstate_clients, node)
+		if (!list_empty(&c->regions))
+			rc = -EBUSY;	/* its regions are files of this store */
+	if (!rc && !kstate_store.bound)
+		rc = -ENXIO;
+	if (!rc)
+		kstate_store_unbind();
+	mutex_unlock(&kstate_mutex);
+	return rc;
+}
+
+static void unlink_written(struct kstate_entry *entries, u32 n)
+{
+	char name[KSTATE_FILENAME_MAX];
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (entries[i].kind != KSTATE_ENTRY_RECORDS)
+			continue;
+		kstate_records_filename(name, sizeof(name), entries[i].name,
+					entries[i].generation);
+		kstate_store_unlink(name);
+	}
+}
+
+static long ioc_save(void __user *arg)
+{
+	struct kstate_manifest_entry __user *uentries;
+	struct kstate_ioc_save s;
+	struct kstate_entry *entries = NULL;
+	struct kstate_client *c;
+	u32 need = 0, n = 0, i;
+	int rc;
+
+	rc = copy_ioc(&s, sizeof(s), sizeof(s), arg);
+	if (rc)
+		return rc;
+	if (s.flags || !reserved_zero(s.reserved, ARRAY_SIZE(s.reserved)) || !s.generation ||
+	    s.entry_size != sizeof(struct kstate_manifest_entry))
+		return -EINVAL;
+	uentries = u64_to_user_ptr(s.entries);
+	mutex_lock(&kstate_mutex);
+	if (!kstate_store.bound) {
+		rc = -ENXIO;
+		goto out;
+	}
+	if (s.generation <= kstate_store.generation) {
+		rc = -ESTALE;
+		goto out;
+	}
+	list_for_each_entry(c, &kstate_clients, node)
+		need += 1 + kstate_region_count(c);
+	if (need > s.entry_count) {
+		s.entry_count = need;
+		rc = -ENOSPC;
+		goto report;
+	}
+	entries = kvcalloc(need ? need : 1, sizeof(*entries), GFP_KERNEL);
+	if (!entries) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	s.clients_saved = s.clients_failed = 0;
+	list_for_each_entry(c, &kstate_clients, node) {
+		int cr = kstate_records_save(c, s.generation, &entries[n]);
+
+		if (cr) {
+			s.clients_failed++;
+			continue;
+		}
+		n++;
+		cr = kstate_region_entries(c, s.generation, &entries[n], need - n);
+		if (cr < 0) {
+			s.clients_failed++;
+			continue;
+		}
+		n += cr;
+		s.clients_saved++;
+	}
+	if (s.clients_failed) {
+		unlink_written(entries, n);
+		n = 0;
+		rc = -EIO;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		struct kstate_manifest_entry me;
+
+		kstate_entry_encode(&me, &entries[i]);
+		if (copy_to_user(&uentries[i], &me, sizeof(me)))
+			rc = -EFAULT;
+	}
+	if (rc == -EFAULT)
+		unlink_written(entries, n);
+	s.entry_count = n;
+	pr_info("saved %u clients into generation %llu (%u failed)\n", s.clients_saved,
+		s.generation, s.clients_failed);
+report:
+	if (copy_to_user(arg, &s, sizeof(s)) && !rc)
+		rc = -EFAULT;
+out:
+	mutex_unlock(&kstate_mutex);
+	kvfree(entries);
+	return rc;
+}
+
+static long ioc_restore(void __user *arg)
+{
+	struct kstate_ioc_restore q;
+	struct kstate_client *c;
+	char name[KSTATE_NAME_LEN];
+	bool all, found = false;
+	int rc;
+
+	rc = copy_ioc(&q, sizeof(q), sizeof(q), arg);
+	if (rc)
+		return rc;
+	if (q.flags || !reserved_zero(q.reserved, ARRAY_SIZE(q.reserved)))
+		return -EINVAL;
+	all = !q.name[0];
+	if (!all && kstate_name_decode(q.name, name))
+		return -EINVAL;
+	q.clients_restored = q.clients_failed = 0;
+	mutex_lock(&kstate_mutex);
+	if (!kstate_store.bound) {
+		rc = -ENXIO;
+		goto out;
+	}
+	list_for_each_entry(c, &kstate_clients, node) {
+		if (!all && strcmp(c->name, name))
+			continue;
+		found = true;
+		if (c->state == KSTATE_CLIENT_RESTORED || c->state == KSTATE_CLIENT_FRESH)
+			continue;
+		if (restore_client(c))
+			q.clients_failed++;
+		else
+			q.clients_restored++;
+	}
+	if (!all && !found)
+		rc = -ENOENT;
+	if (!rc && copy_to_user(arg, &q, sizeof(q)))
+		rc = -EFAULT;
+out:
+	mutex_unlock(&kstate_mutex);
+	return rc;
+}
+
+static long ioc_status(void __user *arg)
+{
+	struct kstate_client_status __user *ustat;
+	struct kstate_client_status *st;
+	struct kstate_ioc_status s;
+	struct kstate_client *c;
+	u32 i = 0;
+	int rc;
+
+	rc = copy_ioc(&s, sizeof(s), sizeof(s), arg);
+	if (rc)
+		return rc;
+	if (s.flags || !reserved_zero(s.reserved, ARRAY_SIZE(s.reserved)) ||
+	    (s.client_count && s.client_size != sizeof(*st)))
+		return -EINVAL;
+	ustat = u64_to_user_ptr(s.clients);
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	mutex_lock(&kstate_mutex);
+	list_for_each_entry(c, &kstate_clients, node) {
+		if (i >= s.client_count)
+			break;
+		if (c->ops->status)
+			c->ops->status(c);
+		memset(st, 0, sizeof(*st));
+		strscpy(st->name, c->name, sizeof(st->name));
+		st->version = c->version;
+		st->state = c->state;
+		st->error = c->error;
+		st->generation = c->generation;
+		st->saved_generation = c->saved_generation;
+		strscpy(st->message, c->message, sizeof(st->message));
+		st->detail_count = c->detail_count;
+		memcpy(st->detail, c->detail, sizeof(st->detail));
+		if (copy_to_user(&ustat[i], st, sizeof(*st))) {
+			rc = -EFAULT;
+			break;
+		}
+		i++;
+	}
+	s.client_count = kstate_client_count;
+	s.abi_version = KSTATE_ABI_VERSION;
+	s.bound = kstate_store.bound;
+	s.bound_generation = kstate_store.generation;
+	memcpy(s.store_uuid, kstate_store.uuid, sizeof(s.store_uuid));
+	mutex_unlock(&kstate_mutex);
+	kfree(st);
+	if (!rc && copy_to_user(arg, &s, sizeof(s)))
+		rc = -EFAULT;
+	return rc;
+}
+
+static long kstate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	switch (cmd) {
+	case KSTATE_IOC_BIND:
+		return ioc_bind(uarg);
+	case KSTATE_IOC_UNBIND:
+		return ioc_unbind();
+	case KSTATE_IOC_SAVE:
+		return ioc_save(uarg);
+	case KSTATE_IOC_RESTORE:
+		return ioc_restore(uarg);
+	case KSTATE_IOC_STATUS:
+		return ioc_status(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int kstate_open(struct inode *inode, struct file *file)
+{
+	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
+static const struct file_operations kstate_fops = {
+	.owner = THIS_MODULE,
+	.open = kstate_open,
+	.unlocked_ioctl = kstate_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice kstate_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kstate",
+	.fops = &kstate_fops,
+	.mode = 0600,
+};
+
+static int __init kstate_init(void)
+{
+	int rc = misc_register(&kstate_misc);
+
+	if (rc)
+		pr_err("cannot register /dev/kstate (%d)\n", rc);
+	return rc;
+}
+
+static void __exit kstate_exit(void)
+{
+	misc_deregister(&kstate_misc);
+	mutex_lock(&kstate_mutex);
+	kstate_store_unbind();
+	mutex_unlock(&kstate_mutex);
+}
+
+module_init(kstate_init);
+module_exit(kstate_exit);
+MODULE_DESCRIPTION("kstate: kernel state kept across kexec and firmware reboots in DAX files");
+MODULE_AUTHOR("The kstate authors");
+MODULE_LICENSE("GPL");

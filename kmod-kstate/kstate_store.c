@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The bound store: a directory opened by userspace and handed over by file
+ * descriptor.  Every file is opened relative to it, by a plain name checked against
+ * the format's name rules, without following symlinks; files are created 0600.
+ *
+ * Copyright (c) 2026 The kstate authors
+ */
+#define pr_fmt(fmt) "kstate: " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/uidgid.h>
+#include "kstate_internal.h"
+
+struct kstate_store kstate_store;
+
+/**
+ * kstate_store_open - open a file of the bound store
+ * @name: a plain file name (no '/')
+ * @flags: open flags; O_NOFOLLOW is always added
+ * @mode: mode for O_CREAT, masked to 0600
+ *
+ * Return: the file or an ERR_PTR.
+ */
+struct file *kstate_store_open(const char *name, int flags, umode_t mode)
+{
+	if (!kstate_store.bound)
+		return ERR_PTR(-ENXIO);
+	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return ERR_PTR(-EINVAL);
+	return file_open_root(&kstate_store.dir, name,
+			      flags | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, mode & 0600);
+}
+
+/* A file kstate trusts is a regular file with one link, owned by root. */
+static int check_plain_file(struct file *f, const char *name)
+{
+	struct inode *inode = file_inode(f);
+
+	if (!S_ISREG(inode->i_mode)) {
+		pr_err("%s: not a regular file, refused\n", name);
+		return -EPERM;
+	}
+	if (inode->i_nlink != 1) {
+		pr_err("%s: has %u links (a planted hard link?), refused\n", name,
+		       inode->i_nlink);
+		return -EMLINK;
+	}
+	if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID)) {
+		pr_err("%s: not owned by root, refused\n", name);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/**
+ * kstate_store_read - read a whole file of the bound store into memory
+ * @name: file name
+ * @max: largest size accepted
+ * @buf: out: kvmalloc'ed contents, free with kvfree()
+ * @len: out: size
+ *
+ * Return: 0, -EFBIG above @max, or another negative errno.
+ */
+int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
+{
+	struct file *f;
+	loff_t size, pos = 0;
+	void *data;
+	int rc;
+
+	f = kstate_store_open(name, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	rc = check_plain_file(f, name);
+	if (rc)
+		goto out;
+	size = i_size_read(file_inode(f));
+	if (size > max) {
+		pr_err("%s: %lld bytes, more than the %zu accepted\n", name, size, max);
+		rc = -EFBIG;
+		goto out;
+	}
+	data = kvmalloc(size ? size : 1, GFP_KERNEL);
+	if (!data) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (pos < size) {
+		ssize_t n = kernel_read(f, data + pos, size - pos, &pos);
+
+		if (n < 0) {
+			rc = n;
+			break;
+		}
+		if (n == 0) {
+			rc = -ENODATA;	/* shrank under us */
+			break;
+		}
+	}
+	if (rc) {
+		kvfree(data);
+		goto out;
+	}
+	*buf = data;
+	*len = size;
+out:
+	fput(f);
+	return rc;
+}
+
+/**
+ * kstate_store_unlink - remove a file of the bound store
+ * @name: file name
+ *
+ * Return: 0 or a negative errno.
+ */
+int kstate_store_unlink(const char *name)
+{
+	struct dentry *dir = kstate_store.dir.dentry, *d;
+	struct inode *dinode = d_inode(dir);
+	int rc;
+
+	rc = mnt_want_write(kstate_store.dir.mnt);
+	if (rc)
+		return rc;
+	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	d = lookup_one_len(name, dir, strlen(name));
+	if (IS_ERR(d)) {
+		rc = PTR_ERR(d);
+	} else {
+		rc = d_really_is_positive(d) ?
+			vfs_unlink(mnt_user_ns(kstate_store.dir.mnt), dinode, d, NULL) : -ENOENT;
+		dput(d);
+	}
+	inode_unlock(dinode);
+	mnt_drop_write(kstate_store.dir.mnt);
+	return rc;
+}
+
+static int load_manifest(u64 generation, const u8 *uuid)
+{
+	struct kstate_manifest_info info;
+	struct kstate_format_error err = { 0 };
+	char name[KSTATE_FILENAME_MAX];
+	struct kstate_entry *entries;
+	void *buf;
+	size_t len;
+	u32 i, n = 0;
+	int rc;
+
+	kstate_manifest_filename(name, sizeof(name), generation);
+	rc = kstate_store_read(name, kstate_manifest_size(KSTATE_MANIFEST_MAX_ENTRIES), &buf,
+			       &len);
+	if (rc) {
+		pr_err("%s: cannot read: %d\n", name, rc);
+		return rc;
+	}
+	rc = kstate_manifest_decode(buf, len, &info, &err);
+	if (rc) {
+		pr_err("%s: refused: %s at offset %llu (%d)\n", name, err.what, err.offset, rc);
+		goto out;
+	}
+	if (info.state != KSTATE_MANIFEST_SEALED || info.generation != generation) {
+		pr_err("%s: not the sealed generation %llu\n", name, generation);
+		rc = -ESTALE;
+		goto out;
+	}
+	if (memcmp(info.store_uuid, uuid, KSTATE_UUID_LEN)) {
+		pr_err("%s: belongs to another store\n", name);
+		rc = -EXDEV;
+		goto out;
+	}
+	entries = kvcalloc(info.entry_count ? info.entry_count : 1, sizeof(*entries),
+			   GFP_KERNEL);
+	if (!entries) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < info.entry_count; i++) {
+		kstate_manifest_entry_get(buf, i, &entries[n]);
+		if (entries[n].kind == KSTATE_ENTRY_RECORDS &&
+		    (entries[n].flags & KSTATE_ENTRY_F_KERNEL))
+			n++;
+	}
+	kstate_store.entries = entries;
+	kstate_store.entry_count = n;
+out:
+	kvfree(buf);
+	return rc;
+}
+
+/**
+ * kstate_store_bind - bind the store clients save to and restore from
+ * @dirfd: open directory of the store
+ * @generation: sealed generation to restore from, 0 for none
+ * @uuid: the store's UUID as userspace read it
+ *
+ * The directory must be owned by root and not writable by group or others: anything
+ * in it is state the next kernel trusts.
+ *
+ * Return: 0 or a negative errno.
+ */
+int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid)
+{
+	struct fd f = fdget(dirfd);
+	struct inode *inode;
+	int rc = 0;
+
+	if (!f.file)
+		return -EBADF;
+	inode = file_inode(f.file);
+	if (!S_ISDIR(inode->i_mode)) {
+		rc = -ENOTDIR;
+	} else if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID) || (inode->i_mode & 0022)) {
+		pr_err("store directory must be owned by root and not writable by group or others\n");
+		rc = -EPERM;
+	}
+	if (!rc) {
+		kstate_store.dir = f.file->f_path;
+		path_get(&kstate_store.dir);
+		kstate_store.bound = true;
+		kstate_store.generation = generation;
+		memcpy(kstate_store.uuid, uuid, KSTATE_UUID_LEN);
+		kstate_store.entries = NULL;
+		kstate_store.entry_count = 0;
+		if (generation)
+			rc = load_manifest(generation, uuid);
+		if (rc)
+			kstate_store_unbind();
+	}
+	fdput(f);
+	return rc;
+}
+
+/**
+ * kstate_store_unbind - forget the bound store
+ */
+void kstate_store_unbind(void)
+{
+	if (!kstate_store.bound)
+		return;
+	kvfree(kstate_store.entries);
+	kstate_store.entries = NULL;
+	kstate_store.entry_count = 0;
+	path_put(&kstate_store.dir);
+	kstate_store.bound = false;
+	kstate_store.generation = 0;
+}
+
+/**
+ * kstate_store_find - the kernel record file of a client in the bound generation
+ * @name: client name
+ *
+ * Return: the manifest entry, or NULL when the generation has none for @name.
+ */
+const struct kstate_entry *kstate_store_find(const char *name)
+{
+	u32 i;
+
+	for (i = 0; i < kstate_store.entry_count; i++)
+		if (!strcmp(kstate_store.entries[i].name, name))
+			return &kstate_store.entries[i];
+	return NULL;
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * dev.c - driving the kstate kernel module through /dev/kstate.
+ *
+ * The module saves kernel clients into record files and restores them; the generation
+ * protocol stays here, in one place: a save is a transaction of this library whose
+ * new generation lists the files the module wrote, sealed like any other.
+ *
+ * Copyright (c) 2026 The kstate authors
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "private.h"
+
+struct kstate_dev {
+	struct kstate_ctx *ctx;
+	int fd;
+};
+
+/**
+ * kstate_dev_new - open the kstate module's device
+ * @ctx: library context
+ * @out: the device handle
+ *
+ * Return: 0, -ENOENT when the module is not loaded, -EPERM/-EACCES without
+ * CAP_SYS_ADMIN, or another negative errno.
+ */
+KSTATE_EXPORT int kstate_dev_new(struct kstate_ctx *ctx, struct kstate_dev **out)
+{
+	struct kstate_dev *dev;
+	int fd;
+
+	fd = open(KSTATE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = -errno;
+
+		if (rc == -ENOENT || rc == -ENODEV || rc == -ENXIO)
+			return kstate_fail(ctx, -ENOENT, "%s: kstate module not loaded: run "
+					   "modprobe kstate", KSTATE_DEVICE_PATH);
+		if (rc == -EPERM || rc == -EACCES)
+			return kstate_fail(ctx, rc, "%s: must be root (CAP_SYS_ADMIN)",
+					   KSTATE_DEVICE_PATH);
+		return kstate_fail(ctx, rc, "%s: %s", KSTATE_DEVICE_PATH, strerror(-rc));
+	}
+	dev = calloc(1, sizeof(*dev));
+	if (!dev) {
+		close(fd);
+		return kstate_fail(ctx, -ENOMEM, "out of memory");
+	}
+	dev->ctx = ctx;
+	dev->fd = fd;
+	*out = dev;
+	return 0;
+}
+
+/**
+ * kstate_dev_delete - close the device
+ * @dev: pointer to the handle; set to NULL. NULL or a pointer to NULL is fine.
+ */
+KSTATE_EXPORT void kstate_dev_delete(struct kstate_dev **dev)
+{
+	if (!dev || !*dev)
+		return;
+	close((*dev)->fd);
+	free(*dev);
+	*dev = NULL;
+}
+
+static int dev_ioctl(struct kstate_dev *dev, unsigned long cmd, void *arg)
+{
+	return ioctl(dev->fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/**
+ * kstate_dev_status - read the module's state and every client's status
+ * @dev: the device
+ * @status: out: module-wide state (bound store, generation, ABI version)
+ * @clients: out: malloc'ed array of client statuses, free() it; may be NULL
+ * @count: out: number of entries in *@clients
+ *
+ * Return: 0 or a negative errno.
+ */
+KSTATE_EXPORT int kstate_dev_status(struct kstate_dev *dev, struct kstate_ioc_status *status,
+				    struct kstate_client_status **clients, unsigned int *count)
+{
+	struct kstate_client_status *list = NULL;
+	unsigned int cap = 0;
+	int rc;
+
+	for (;;) {
+		memset(status, 0, sizeof(*status));
+		status->size = sizeof(*status);
+		status->client_count = cap;
+		status->client_size = sizeof(*list);
+		status->clients = (uintptr_t)list;
+		rc = dev_ioctl(dev, KSTATE_IOC_STATUS, status);
+		if (rc) {
+			free(list);
+			return kstate_fail(dev->ctx, rc, "%s: status: %s", KSTATE_DEVICE_PATH,
+					   strerror(-rc));
+		}
+		if (status->client_count <= cap)
+			break;
+		cap = status->client_count + 4;	/* clients may register meanwhile */
+		free(list);
+		list = calloc(cap, sizeof(*list));
+		if (!list)
+			return kstate_fail(dev->ctx, -ENOMEM, "out of memory");
+	}
+	*clients = list;
+	*count = status->client_count;
+	return 0;
+}
+
+/**
+ * kstate_dev_bind - hand a store to the module so that clients restore from it
+ * @dev: the device
+ * @store: the store; its directory is passed by file descriptor
+ * @generation: the sealed generation clients restore from (the caller validated it),
+ *	0 when there is none: every client starts fresh
+ *
+ * Clients registered now restore before this returns; later ones at registration.
+ *
+ * Return: 0, -EBUSY when a store is already bound, -EPERM when the directory is not
+ * owned by root or is writable by others, or another negative errno.
+ */
+KSTATE_EXPORT int kstate_dev_bind(struct kstate_dev *dev, struct kstate_store *store,
+				  uint64_t generation)
+{
+	struct kstate_ioc_bind b = { .size = sizeof(b) };
+	int rc;
+
+	b.dirfd = store->dirfd;
+	b.generation = generation;
+	memcpy(b.store_uuid, store->info.store_uuid, sizeof(b.store_uuid));
+	rc = dev_ioctl(dev, KSTATE_IOC_BIND, &b);
+	if (rc == -EBUSY)
+		return kstate_fail(dev->ctx, rc, "%s: a store is already bound", store->path);
+	if (rc == -EPERM)
+		return kstate_fail(dev->ctx, rc, "%s: the module refused the store: it must be "
+				   "owned by root and not writable by group or others",
+				   store->path);
+	if (rc)
+		return kstate_fail(dev->ctx, rc, "%s: cannot bind generation %llu: %s "
+				   "(see the kernel log)", store->path,
+				   (unsigned long long)generation, strerror(-rc));
+	log_info(dev->ctx, "%s: bound, clients restore from generation %llu", store->path,
+		 (unsigned long long)generation);
+	return 0;
+}
+
+/**
+ * kstate_dev_unbind - detach the module from its store
+ * @dev: the device
+ *
+ * Return: 0, -ENXIO when none is bound, -EBUSY while a client uses a region of it.
+ */
+KSTATE_EXPORT int kstate_dev_unbind(struct kstate_dev *dev)
+{
+	int rc = dev_ioctl(dev, KSTATE_IOC_UNBIND, NULL);
+
+	if (rc)
+		return kstate_fail(dev->ctx, rc, "%s: unbind: %s", KSTATE_DEVICE_PATH,
+				   rc == -EBUSY ? "a client still uses a region of the store" :
+				   strerror(-rc));
+	return 0;
+}
+
+/**
+ * kstate_dev_restore - retry restoring clients that are not restored
+ * @dev: the device
+ * @client: a client name, or NULL for every client not yet restored or failed
+ * @restored: out, optional: clients restored by this call
+ * @failed: out, optional: clients refused by this call
+ *
+ * Return: 0 (even when some client failed: see @failed and the statuses), -ENOENT
+ * for an unknown client, -ENXIO when no store is bound, or another negative errno.
+ */
+KSTATE_EXPORT int kstate_dev_restore(struct kstate_dev *dev, const char *client,
+				     unsigned int *restored, unsigned int *failed)
+{
+	struct kstate_ioc_restore q = { .size = sizeof(q) };
+	int rc;
+
+	if (client && kstate_name_encode(q.name, client))
+		return kstate_fail(dev->ctx, -EINVAL, "invalid client name '%s'", client);
+	rc = dev_ioctl(dev, KSTATE_IOC_RESTORE, &q);
+	if (rc)
+		return kstate_fail(dev->ctx, rc, "%s: restore %s: %s", KSTATE_DEVICE_PATH,
+				   client ? client : "all", strerror(-rc));
+	if (restored)
+		*restored = q.clients_restored;
+	if (failed)
+		*failed = q.clients_failed;
+	return 0;
+}
+
+/**
+ * kstate_dev_save - save every kernel client into a transaction's generation
+ * @dev: the device
+ * @txn: an open transaction of the store the module is bound to
+ * @saved: out, optional: number of clients saved
+ *
+ * The module writes one record file per client and persists its regions; their
+ * entries join @txn, replacing those of the base generation.  Entries of kernel
+ * clients not loaded now are carried over unchanged.  Seal with kstate_txn_commit().
+ *
+ * Return: 0, -ENXIO when the module has no store bound, -EXDEV when it is bound to
+ * another store, -EIO when a client failed to save (its status says why; nothing of
+ * this save stays), or another negative errno.
+ */
+KSTATE_EXPORT int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn,
+				  unsigned int *saved)
+{
+	struct kstate_store *s = txn_store(txn);
+	struct kstate_manifest_entry *me = NULL;
+	struct kstate_ioc_status st = { .size = sizeof(st) };
+	struct kstate_ioc_save q;
+	uint64_t gen = kstate_txn_generation(txn);
+	unsigned int cap = 16, i;
+	int rc;
+
+	rc = dev_ioctl(dev, KSTATE_IOC_STATUS, &st);
+	if (rc)
+		return kstate_fail(dev->ctx, rc, "%s: status: %s", KSTATE_DEVICE_PATH,
+				   strerror(-rc));
+	if (!st.bound)
+		return kstate_fail(dev->ctx, -ENXIO, "%s: the kstate module has no store bound: "
+				   "run kstate-load first", s->path);
+	if (memcmp(st.store_uuid, s->info.store_uuid, KSTATE_UUID_LEN))
+		return kstate_fail(dev->ctx, -EXDEV, "%s: the kstate module is bound to another "
+				   "store", s->path);
+	for (;;) {
+		me = calloc(cap, sizeof(*me));
+		if (!me)
+			return kstate_fail(dev->ctx, -ENOMEM, "out of memory");
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.base_generation = kstate_txn_base(txn);
+		q.generation = gen;
+		q.entries = (uintptr_t)me;
+		q.entry_count = cap;
+		q.entry_size = sizeof(*me);
+		rc = dev_ioctl(dev, KSTATE_IOC_SAVE, &q);
+		if (rc != -ENOSPC)
+			break;
+		cap = q.entry_count + 4;
+		free(me);
+	}
+	if (rc) {
+		free(me);
+		if (rc == -EIO)
+			return kstate_fail(dev->ctx, rc, "%s: %u kernel client(s) failed to save "
+					   "(see kstate list and the kernel log)", s->path,
+					   q.clients_failed);
+		return kstate_fail(dev->ctx, rc, "%s: kernel save into generation %llu: %s",
+				   s->path, (unsigned long long)gen, strerror(-rc));
+	}
+	for (i = 0; i < q.entry_count && !rc; i++) {
+		struct kstate_entry e;
+		char fname[KSTATE_FILENAME_MAX];
+
+		/* The module is trusted less than the format: check what it returned. */
+		rc = kstate_entry_decode(&me[i], gen, &e);
+		if (!rc && (e.generation != gen || !(e.flags & KSTATE_ENTRY_F_KERNEL)))
+			rc = -EUCLEAN;
+		if (rc) {
+			kstate_fail(dev->ctx, rc, "%s: the module returned an invalid entry %u",
+				    s->path, i);
+			break;
+		}
+		if (e.kind == KSTATE_ENTRY_RECORDS) {
+			kstate_records_filename(fname, sizeof(fname), e.name, gen);
+			rc = txn_track_file(txn, fname);
+		}
+		if (!rc)
+			rc = txn_put_entry(txn, &e);
+		if (rc)
+			kstate_fail(dev->ctx, rc, "%s: cannot add %s to generation %llu: %s",
+				    s->path, e.name, (unsigned long long)gen, strerror(-rc));
+	}
+	free(me);
+	if (!rc && saved)
+		*saved = q.clients_saved;
+	if (!rc)
+		log_info(dev->ctx, "%s: %u kernel client(s) saved into generation %llu", s->path,
+			 q.clients_saved, (unsigned long long)gen);
+	return rc;
+}
