@@ -250,6 +250,11 @@ static bool clients_live(const char *store, struct json_object *clients)
 		}
 		tool_json_add_u64(c, "version", live[i].version);
 		tool_json_add_str(c, "state", live[i].state);
+		tool_json_add_u64(c, "restored_generation", live[i].generation);
+		if (live[i].message && *live[i].message)
+			tool_json_add_str(c, "message", live[i].message);
+		if (live[i].error)
+			tool_json_add_str(c, "error", strerror(-live[i].error));
 		json_object_object_add(c, "detail", live[i].detail ? live[i].detail :
 				       json_object_new_object());
 		live[i].detail = NULL;

@@ -13,6 +13,7 @@ void status_clients_free(struct status_client *clients, size_t count)
 	for (i = 0; i < count; i++) {
 		free(clients[i].name);
 		free(clients[i].state);
+		free(clients[i].message);
 		json_object_put(clients[i].detail);
 	}
 	free(clients);

@@ -3,11 +3,9 @@
  * Live state of kstate clients, for "kstate list".
  *
  * Offline, "kstate list" knows only what the store says: the kernel clients the newest
- * generation holds, in state "saved".  A status backend adds what the running system
- * knows (whether each client was restored, fresh or failed, and its own detail).  The
- * backend is chosen by file name in tools/meson.build: status-offline.c has none;
- * a backend that asks the kstate module (status-dev.c) replaces it, implementing
- * the same function.
+ * generation holds, in state "saved".  When the kstate module is loaded, status-dev.c
+ * adds what the running system knows: whether each client was restored, started fresh
+ * or failed, and its own detail.
  */
 #ifndef KSTATE_TOOLS_STATUS_H
 #define KSTATE_TOOLS_STATUS_H
@@ -15,18 +13,25 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
+#include <kstate/ioctl.h>
 
 /**
  * struct status_client - one client as the running system reports it
  * @name: client name, malloc'ed
  * @version: the client's record layout version
  * @state: "fresh", "restored" or "failed" (malloc'ed)
+ * @message: what the client last did or why it failed (malloc'ed), or NULL
+ * @error: negative errno of its last failure, 0 when none
+ * @generation: generation it was restored from, 0 when fresh
  * @detail: what the client reports about itself, or NULL; owned
  */
 struct status_client {
 	char *name;
 	uint32_t version;
 	char *state;
+	char *message;
+	int error;
+	uint64_t generation;
 	struct json_object *detail;
 };
 
@@ -42,5 +47,9 @@ struct status_client {
 int status_live_clients(const char *store, struct status_client **clients, size_t *count);
 
 void status_clients_free(struct status_client *clients, size_t count);
+
+/* The module's client status as text and JSON. */
+const char *status_state_name(uint32_t state);
+struct json_object *status_detail_json(const struct kstate_client_status *c);
 
 #endif /* KSTATE_TOOLS_STATUS_H */
