@@ -217,6 +217,11 @@ int kstate_records_restore(struct kstate_client *client, const struct kstate_ent
 
 	kstate_records_filename(name, sizeof(name), entry->name, entry->generation);
 	rc = kstate_store_read(name, KSTATE_KMOD_FILE_MAX, &buf, &len);
+	if (rc == -ENOENT) {
+		kstate_client_fail(client, rc, "%s is missing (kstate-load moves damaged files "
+				   "to quarantine/)", name);
+		return rc;
+	}
 	if (rc) {
 		kstate_client_fail(client, rc, "%s: cannot read (%d)", name, rc);
 		return rc;

@@ -77,6 +77,34 @@ static void problem(struct load *l, const char *format, ...)
 	l->exit_code = TOOL_EXIT_FAILURE;
 }
 
+/* Move a record file out of the way, for inspection; nothing is deleted. */
+static void quarantine_entry(struct load *l, unsigned int i, struct json_object *o)
+{
+	char fname[256];
+
+	if (kstate_generation_entry_filename(l->gen, i, fname, sizeof(fname)))
+		return;
+	if (kstate_store_quarantine(l->store, fname) == 0) {
+		tool_json_add_str(o, "quarantined", fname);
+		tool_warn("moved %s to %s/quarantine/ for inspection", fname, l->path);
+	} else {
+		tool_warn("cannot quarantine %s: %s", fname, kstate_errormsg());
+	}
+}
+
+/* The record file of a client the module refused, if it is still in the store. */
+static void quarantine_client(struct load *l, const char *client, struct json_object *c)
+{
+	int i;
+
+	if (!l->gen)
+		return;
+	i = kstate_generation_find(l->gen, KSTATE_KIND_RECORDS, client);
+	if (i >= 0 && kstate_generation_entry_is_kernel(l->gen, (unsigned int)i) &&
+	    kstate_generation_verify_entry(l->gen, (unsigned int)i) != -ENOENT)
+		quarantine_entry(l, (unsigned int)i, c);
+}
+
 /* Check every member file of the generation; report each damaged one. */
 static unsigned int verify_generation(struct load *l)
 {
@@ -96,30 +124,13 @@ static unsigned int verify_generation(struct load *l)
 			tool_json_add_str(e, "error", kstate_errormsg());
 			problem(l, "%s", kstate_errormsg());
 			bad++;
+			/* Nobody gets a damaged file: its client is refused, the file kept. */
+			if (!l->verify_only &&
+			    kstate_generation_entry_kind(l->gen, i) == KSTATE_KIND_RECORDS)
+				quarantine_entry(l, i, e);
 		}
 	}
 	return bad;
-}
-
-/* Move the record file of a refused client out of the way, for inspection. */
-static void quarantine_client(struct load *l, const char *client, struct json_object *c)
-{
-	char fname[256];
-	int i;
-
-	if (!l->gen)
-		return;
-	i = kstate_generation_find(l->gen, KSTATE_KIND_RECORDS, client);
-	if (i < 0 || !kstate_generation_entry_is_kernel(l->gen, (unsigned int)i))
-		return;
-	if (kstate_generation_entry_filename(l->gen, (unsigned int)i, fname, sizeof(fname)))
-		return;
-	if (kstate_store_quarantine(l->store, fname) == 0) {
-		tool_json_add_str(c, "quarantined", fname);
-		tool_warn("%s: moved %s to %s/quarantine/ for inspection", client, fname, l->path);
-	} else {
-		tool_warn("%s: cannot quarantine %s: %s", client, fname, kstate_errormsg());
-	}
 }
 
 /* Bind, then report every client the module knows and the saved ones still waiting. */
@@ -297,10 +308,12 @@ int main(int argc, char **argv)
 		result = "refused";
 		goto report;
 	} else if (verify_generation(&l)) {
-		result = "refused";
-		problem(&l, "generation %" PRIu64 " is damaged; nothing was restored",
-			kstate_generation_number(l.gen));
-		goto report;
+		/*
+		 * The manifest is sound but some member files are not: every client whose
+		 * file is intact still restores; the module refuses the others (it checks
+		 * each file again) and their files go to quarantine below.
+		 */
+		result = l.verify_only ? "damaged" : "restored";
 	} else {
 		result = l.verify_only ? "verified" : "restored";
 	}
@@ -311,7 +324,7 @@ int main(int argc, char **argv)
 			l.exit_code = rc;
 			result = "failed";
 		} else if (l.exit_code) {
-			result = "failed";
+			result = "partly restored";
 		}
 	}
 report:
