@@ -11,6 +11,7 @@
 #   client FIELD NAME          a field of client NAME from "kstate list --json" (jq path)
 #   save_then kexec VER | reset    kstate-save and end this boot that way in one step
 #   kernel_log_clean           no BUG/WARNING/Oops/Call Trace so far (check it)
+#   step TEXT CMD...           run CMD, print "kstate-demo: TEXT (Ns)" for scripts/demo
 
 export KSTATE_STORE=/mnt/pmem/kstate
 
@@ -64,4 +65,17 @@ save_then() {
 
 kernel_log_clean() {
 	! dmesg | grep -E 'BUG:|WARNING:|Oops|Call Trace|general protection'
+}
+
+# Seconds since boot with two decimals, from /proc/uptime (busybox date has no %N).
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+step() {
+	_text=$1; shift
+	_t0=$(uptime_s)
+	"$@"
+	_rc=$?
+	_t1=$(uptime_s)
+	echo "kstate-demo: $_text ($(echo "$_t0 $_t1" | awk '{printf "%.2f", $2 - $1}') s, exit $_rc)"
+	return $_rc
 }
