@@ -184,6 +184,33 @@ bool kstate_region_is_new(struct kstate_region *region);
 int kstate_region_persist(struct kstate_region *region, uint64_t offset, uint64_t length);
 int kstate_region_remove(struct kstate_store *store, const char *name);
 
+/* ---------------------------------------------------------------------------------- */
+/* Planning a memmap= reservation (emulated persistent memory) from /proc/iomem */
+
+struct kstate_memmap_plan;
+
+#define KSTATE_MEMMAP_ALIGN_MIN		(16ULL << 20)	/* smallest alignment and size unit */
+#define KSTATE_MEMMAP_ALIGN_DEFAULT	(1ULL << 30)	/* lets DAX use 1 GiB mappings */
+#define KSTATE_MEMMAP_MIN_RAM		(1ULL << 30)	/* RAM a plan must leave, or it fails */
+#define KSTATE_MEMMAP_LOW_RAM		(4ULL << 30)	/* RAM below which a plan warns */
+
+#define KSTATE_MEMMAP_PLAN_SPLIT	(1U << 0)	/* allow up to four ranges */
+
+#define KSTATE_MEMMAP_WARN_BELOW_4G	(1U << 0)	/* no room above 4 GiB */
+#define KSTATE_MEMMAP_WARN_LOW_RAM	(1U << 1)	/* leaves < 4 GiB or < 1/4 of RAM */
+#define KSTATE_MEMMAP_WARN_PMEM_PRESENT	(1U << 2)	/* the machine already has PMEM */
+
+int kstate_memmap_plan_new(struct kstate_ctx *ctx, const char *iomem_path, uint64_t size,
+			   uint64_t align, unsigned int flags, struct kstate_memmap_plan **out);
+void kstate_memmap_plan_delete(struct kstate_memmap_plan **plan);
+unsigned int kstate_memmap_plan_range_count(struct kstate_memmap_plan *plan);
+uint64_t kstate_memmap_plan_range_start(struct kstate_memmap_plan *plan, unsigned int index);
+uint64_t kstate_memmap_plan_range_size(struct kstate_memmap_plan *plan, unsigned int index);
+uint64_t kstate_memmap_plan_ram_total(struct kstate_memmap_plan *plan);
+uint64_t kstate_memmap_plan_pmem_present(struct kstate_memmap_plan *plan);
+unsigned int kstate_memmap_plan_warnings(struct kstate_memmap_plan *plan);
+int kstate_memmap_plan_param(struct kstate_memmap_plan *plan, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
