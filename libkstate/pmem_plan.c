@@ -392,12 +392,10 @@ KSTATE_EXPORT int kstate_memmap_plan_new(struct kstate_ctx *ctx, const char *iom
 		goto out;
 	}
 	if (p->ram_total < size || p->ram_total - size < KSTATE_MEMMAP_MIN_RAM) {
-		char tot[32];
-
-		size_text(p->ram_total, tot, sizeof(tot));
 		rc = kstate_fail(ctx, -E2BIG,
-				 "memmap plan: reserving %s of %s System RAM would leave less "
-				 "than 1G for the kernel; ask for less", sz, tot);
+				 "memmap plan: reserving %s of %.1fG System RAM would leave less "
+				 "than 1G for the kernel; ask for less", sz,
+				 (double)p->ram_total / GiB);
 		goto out;
 	}
 	if (place_one(p, segs, ns, FOUR_GIB))
@@ -438,7 +436,8 @@ warn:
 		log_warn(ctx, "memmap plan: no room above 4G; the range is below 4G, where the "
 			 "boot loader may place the kernel or initrd");
 	if (p->warnings & KSTATE_MEMMAP_WARN_LOW_RAM)
-		log_warn(ctx, "memmap plan: %s leaves little RAM for the system", sz);
+		log_warn(ctx, "memmap plan: %s leaves the system only %.1fG of its %.1fG RAM",
+			 sz, (double)(p->ram_total - size) / GiB, (double)p->ram_total / GiB);
 	if (p->warnings & KSTATE_MEMMAP_WARN_PMEM_PRESENT)
 		log_warn(ctx, "memmap plan: the machine already has persistent memory; a new "
 			 "range adds to it, it does not move a store");
