@@ -397,6 +397,13 @@ static const struct command {
 	{ "apply", cmd_apply,
 	  "(--size SIZE [plan options] | --memmap PARAM) [--grub-file FILE] [--force]\n"
 	  "                [--no-update] [--dry-run] [--json]" },
+	{ "provision", cmd_provision,
+	  "[--fs ext4|xfs] [--mount DIR] [--namespace NS] [--map dev|mem]\n"
+	  "                [--fstab FILE | --mount-unit[=DIR]] [--force] [--dry-run] [--json]" },
+	{ "status", cmd_status, "[--json]" },
+	{ "lend", cmd_lend, "SIZE | --namespace NS [--dry-run] [--json]" },
+	{ "reclaim", cmd_reclaim,
+	  "SIZE | --namespace NS [--timeout SECONDS] [--dry-run] [--json]" },
 };
 
 int usage(FILE *f, int code)

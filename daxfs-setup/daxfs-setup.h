@@ -28,4 +28,10 @@ int ctx_open(struct kstate_ctx **ctx);
 int run_cmd(char *const argv[], bool quiet);
 void print_cmd(const char *prefix, char *const argv[]);
 
+/* The subcommands that work on devices (provision.c, lend.c). */
+int cmd_provision(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_lend(int argc, char **argv);
+int cmd_reclaim(int argc, char **argv);
+
 #endif /* DAXFS_SETUP_H */
