@@ -467,8 +467,8 @@ int cmd_provision(int argc, char **argv)
 	snprintf(p.ns, sizeof(p.ns), "%s", kstate_pmem_namespace_name(pmem, idx));
 	snprintf(p.bdev, sizeof(p.bdev), "/dev/%s", kstate_pmem_namespace_blockdev(pmem, idx));
 	if (!p.json)
-		printf("%s%s: %s in fsdax mode (%s)\n", p.dry_run && p.ns_changed ?
-		       "would put " : "", p.ns, p.ns_changed ? "" : "already", p.bdev);
+		printf("%s: %s fsdax mode (%s)\n", p.ns, !p.ns_changed ? "already in" :
+		       p.dry_run ? "would be put in" : "put in", p.bdev);
 	rc = provision_fs(&p);
 	if (!rc && !p.dry_run) {
 		p.dax = verify_dax(p.dir);
