@@ -237,6 +237,66 @@ int kstate_dev_unbind(struct kstate_dev *dev);
 int kstate_dev_restore(struct kstate_dev *dev, const char *client, unsigned int *restored,
 		       unsigned int *failed);
 int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int *saved);
+/* ---------------------------------------------------------------------------------- */
+/* Planning a memmap= reservation (emulated persistent memory) from /proc/iomem */
+
+struct kstate_memmap_plan;
+
+#define KSTATE_MEMMAP_ALIGN_MIN		(16ULL << 20)	/* smallest alignment and size unit */
+#define KSTATE_MEMMAP_ALIGN_DEFAULT	(1ULL << 30)	/* lets DAX use 1 GiB mappings */
+#define KSTATE_MEMMAP_MIN_RAM		(1ULL << 30)	/* RAM a plan must leave, or it fails */
+#define KSTATE_MEMMAP_LOW_RAM		(4ULL << 30)	/* RAM below which a plan warns */
+
+#define KSTATE_MEMMAP_PLAN_SPLIT	(1U << 0)	/* allow up to four ranges */
+
+#define KSTATE_MEMMAP_WARN_BELOW_4G	(1U << 0)	/* no room above 4 GiB */
+#define KSTATE_MEMMAP_WARN_LOW_RAM	(1U << 1)	/* leaves < 4 GiB or < 1/4 of RAM */
+#define KSTATE_MEMMAP_WARN_PMEM_PRESENT	(1U << 2)	/* the machine already has PMEM */
+
+int kstate_memmap_plan_new(struct kstate_ctx *ctx, const char *iomem_path, uint64_t size,
+			   uint64_t align, unsigned int flags, struct kstate_memmap_plan **out);
+void kstate_memmap_plan_delete(struct kstate_memmap_plan **plan);
+unsigned int kstate_memmap_plan_range_count(struct kstate_memmap_plan *plan);
+uint64_t kstate_memmap_plan_range_start(struct kstate_memmap_plan *plan, unsigned int index);
+uint64_t kstate_memmap_plan_range_size(struct kstate_memmap_plan *plan, unsigned int index);
+uint64_t kstate_memmap_plan_ram_total(struct kstate_memmap_plan *plan);
+uint64_t kstate_memmap_plan_pmem_present(struct kstate_memmap_plan *plan);
+unsigned int kstate_memmap_plan_warnings(struct kstate_memmap_plan *plan);
+int kstate_memmap_plan_param(struct kstate_memmap_plan *plan, char *buf, size_t len);
+
+/* ---------------------------------------------------------------------------------- */
+/* Persistent memory namespaces: provisioning for a store, lending spare as RAM */
+
+struct kstate_pmem;
+
+#define KSTATE_PMEM_FORCE	(1U << 0)	/* use a raw namespace that holds data */
+#define KSTATE_PMEM_DRY_RUN	(1U << 1)	/* say what would change, change nothing */
+#define KSTATE_PMEM_MAP_DEVICE	(1U << 2)	/* fsdax struct pages on the device */
+#define KSTATE_PMEM_MAP_MEMORY	(1U << 3)	/* fsdax struct pages in RAM */
+
+int kstate_pmem_new(struct kstate_ctx *ctx, struct kstate_pmem **out);
+void kstate_pmem_delete(struct kstate_pmem **pmem);
+int kstate_pmem_refresh(struct kstate_pmem *pmem);
+unsigned int kstate_pmem_region_count(struct kstate_pmem *pmem);
+const char *kstate_pmem_region_name(struct kstate_pmem *pmem, unsigned int index);
+uint64_t kstate_pmem_region_size(struct kstate_pmem *pmem, unsigned int index);
+uint64_t kstate_pmem_region_available(struct kstate_pmem *pmem, unsigned int index);
+bool kstate_pmem_region_is_legacy(struct kstate_pmem *pmem, unsigned int index);
+unsigned int kstate_pmem_namespace_count(struct kstate_pmem *pmem);
+const char *kstate_pmem_namespace_name(struct kstate_pmem *pmem, unsigned int index);
+const char *kstate_pmem_namespace_region(struct kstate_pmem *pmem, unsigned int index);
+const char *kstate_pmem_namespace_mode(struct kstate_pmem *pmem, unsigned int index);
+uint64_t kstate_pmem_namespace_size(struct kstate_pmem *pmem, unsigned int index);
+const char *kstate_pmem_namespace_blockdev(struct kstate_pmem *pmem, unsigned int index);
+const char *kstate_pmem_namespace_chardev(struct kstate_pmem *pmem, unsigned int index);
+uint64_t kstate_pmem_namespace_lent(struct kstate_pmem *pmem, unsigned int index);
+int kstate_pmem_namespace_find(struct kstate_pmem *pmem, const char *name);
+int kstate_pmem_provision(struct kstate_pmem *pmem, const char *name, unsigned int flags,
+			  unsigned int *index);
+int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name, uint64_t size,
+		     unsigned int flags, uint64_t *lent);
+int kstate_pmem_reclaim(struct kstate_pmem *pmem, const char *name, uint64_t size,
+			unsigned int flags, uint64_t *reclaimed);
 
 #ifdef __cplusplus
 }

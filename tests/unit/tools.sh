@@ -213,7 +213,7 @@ run 0 "$KSTATE" show vmm --store "$B" --generation 2
 
 # --- dump: every golden file, then damaged copies ---------------------------------------
 ngolden=0
-for f in "$DATA"/* "$DATA"/*/*; do
+for f in "$DATA"/golden-* "$DATA"/golden-store/*; do
 	[ -f "$f" ] || continue
 	ngolden=$((ngolden + 1))
 	run 0 "$KSTATE" dump "$f"
