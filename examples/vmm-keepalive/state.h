@@ -108,7 +108,7 @@ struct verify_result {
 };
 int vmm_store_verify(const char *path, struct verify_result *res);
 
-/* Applies records to vm->vcpu and the devices; exported for the unit test. */
+/* Checks the records and loads them into vm->vcpu and the devices (restore, verify). */
 int vmm_records_parse(struct kstate_reader *r, struct vm *vm, struct vmm_meta *meta,
 		      char *why, size_t whylen);
 
