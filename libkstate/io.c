@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -171,6 +172,16 @@ int kio_pread(int fd, void *buf, size_t len, uint64_t offset)
 int kio_fsync(int fd)
 {
 	FAULT_OR(fsync(fd));
+	return 0;
+}
+
+/* msync(MS_SYNC) of [addr, addr + len), widened to whole pages. */
+int kio_msync(void *addr, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)addr & ~(page - 1);
+
+	FAULT_OR(msync((void *)start, (uintptr_t)addr + len - start, MS_SYNC));
 	return 0;
 }
 

@@ -60,6 +60,7 @@ int kio_pwritev(int fd, struct iovec *iov, int iovcnt, uint64_t offset);
 int kio_pwrite(int fd, const void *buf, size_t len, uint64_t offset);
 int kio_pread(int fd, void *buf, size_t len, uint64_t offset);
 int kio_fsync(int fd);
+int kio_msync(void *addr, size_t len);
 int kio_renameat(int dirfd, const char *from, const char *to, bool replace);
 int kio_unlinkat(int dirfd, const char *name);
 int kio_ftruncate(int fd, uint64_t size);

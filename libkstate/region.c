@@ -284,10 +284,16 @@ KSTATE_EXPORT int kstate_region_persist(struct kstate_region *region, uint64_t o
 		region->persist((char *)region->addr + offset, length);
 		return 0;
 	}
-	/* pmem2's page-granularity persist cannot report errors; deep flush can. */
-	rc = pmem2_deep_flush(region->map, (char *)region->addr + offset, length);
+	/*
+	 * A page-cache mapping needs msync.  Not pmem2_deep_flush(): libpmem2 1.12 does
+	 * nothing there for a regular file mapped with page granularity, so the data
+	 * would stay dirty in the page cache.  Not pmem2's persist function either: it
+	 * msyncs but cannot report an error.
+	 */
+	rc = kio_msync((char *)region->addr + offset, length);
 	if (rc)
-		return pmem2_fail(region->s, region->name, "persist", rc);
+		return kstate_fail(region->s->ctx, rc, "%s/%s: msync: %s", region->s->path,
+				   region->name, strerror(-rc));
 	return 0;
 }
 

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The guest program: 64-bit long mode at CPL 3, identity-mapped, no interrupts.
+ *
+ * At first boot it fills a 1 MiB check area from a fixed seed and computes two
+ * checksums over it.  Then it loops forever: increment the counter, rewrite one word
+ * of the check area while updating the checksums incrementally, advance a canary kept
+ * in R15 (and mirrored in memory), read the timer, and idle until the next timer tick.
+ * Every GUEST_CHECK_EVERY iterations, and whenever PORT_RESUME shows a new resume
+ * generation, it recomputes the checksums from memory and compares them and the
+ * canary: a resume that lost memory or registers is reported as "result=bad".
+ */
+#include <stdint.h>
+
+#include "../vmm-guest.h"
+
+/* Reserved for the whole program: a register only a correct vCPU restore keeps. */
+register uint64_t canary asm("r15");
+
+struct guest_shared shared __attribute__((section(".shared")));
+uint32_t check_area[GUEST_CHECK_WORDS] __attribute__((section(".check")));
+
+static int timer_bad;
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port) : "memory");
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port) : "memory");
+	return v;
+}
+
+/* Wait for the next timer tick: the VMM sleeps until then (HLT is not allowed at CPL 3). */
+static inline void idle(void)
+{
+	outb(PORT_IDLE, 0);
+}
+
+static void putc_serial(char c)
+{
+	while (!(inb(PORT_COM1 + 5) & 0x20))	/* LSR: transmit holding register empty */
+		;
+	outb(PORT_COM1, (uint8_t)c);
+}
+
+static void puts_serial(const char *s)
+{
+	while (*s)
+		putc_serial(*s++);
+}
+
+static void puthex(uint32_t v, int digits)
+{
+	while (digits--)
+		putc_serial("0123456789abcdef"[(v >> (digits * 4)) & 0xf]);
+}
+
+static void putdec(uint32_t v)
+{
+	char buf[11];
+	int n = 0;
+
+	do {
+		buf[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		putc_serial(buf[--n]);
+}
+
+/*
+ * One report line, parsed by the VMM (devices.c):
+ *   TAG gen=G counter=HEX16 sum1=HEX8 sum2=HEX8 mem=ok regs=ok timer=ok result=ok
+ */
+static void self_check(const char *tag, uint32_t gen)
+{
+	uint32_t s1, s2;
+	int mem_ok, regs_ok, ok;
+
+	guest_sums(check_area, &s1, &s2);
+	mem_ok = s1 == shared.sum1 && s2 == shared.sum2;
+	regs_ok = canary == shared.canary;
+	ok = mem_ok && regs_ok && !timer_bad;
+	shared.checks++;
+	if (!ok)
+		shared.failures++;
+	puts_serial(tag);
+	puts_serial(" gen=");
+	putdec(gen);
+	puts_serial(" counter=");
+	puthex((uint32_t)(shared.counter >> 32), 8);
+	puthex((uint32_t)shared.counter, 8);
+	puts_serial(" sum1=");
+	puthex(s1, 8);
+	puts_serial(" sum2=");
+	puthex(s2, 8);
+	puts_serial(mem_ok ? " mem=ok" : " mem=bad");
+	puts_serial(regs_ok ? " regs=ok" : " regs=bad");
+	puts_serial(timer_bad ? " timer=bad" : " timer=ok");
+	puts_serial(ok ? " result=ok\n" : " result=bad\n");
+}
+
+static void first_boot(void)
+{
+	uint32_t i, x = 0x2545f491u;
+
+	for (i = 0; i < GUEST_CHECK_WORDS; i++) {
+		x = guest_mix(x);
+		check_area[i] = x;
+	}
+	guest_sums(check_area, &shared.sum1, &shared.sum2);
+	canary = 0xc0ffee01c0ffee01ull;
+	shared.canary = canary;
+	shared.magic = GUEST_MAGIC;
+	puts_serial("boot check-area=1MiB\n");
+	self_check("boot", 0);
+}
+
+/* One unit of work: everything the self-check can later catch if it were lost. */
+static void step(void)
+{
+	uint64_t counter = shared.counter + 1;
+	uint32_t i = (uint32_t)counter % GUEST_CHECK_WORDS;
+	uint32_t old = check_area[i];
+	uint32_t new = guest_mix(old ^ (uint32_t)counter) | 1u;
+
+	check_area[i] = new;
+	shared.sum1 += new - old;
+	shared.sum2 += (i + 1u) * (new - old);
+	shared.counter = counter;
+	canary = canary * 6364136223846793005ull + 1442695040888963407ull;
+	shared.canary = canary;
+}
+
+static void __attribute__((noreturn)) guest_main(void)
+{
+	uint32_t gen, ticks;
+
+	if (shared.magic != GUEST_MAGIC)
+		first_boot();
+	for (;;) {
+		gen = inl(PORT_RESUME);
+		if (gen != shared.resume_gen) {
+			shared.resume_gen = gen;
+			shared.resumes++;
+			self_check("resume", gen);
+		}
+		step();
+		ticks = inl(PORT_TIMER);
+		if (ticks < shared.last_ticks)
+			timer_bad = 1;
+		shared.last_ticks = ticks;
+		if ((uint32_t)shared.counter % GUEST_CHECK_EVERY == 0)
+			self_check("check", gen);
+		idle();
+	}
+}
+
+/* The VMM starts here with ESP = GUEST_STACK_TOP. */
+__attribute__((section(".text.start"), noreturn)) void _start(void)
+{
+	guest_main();
+}

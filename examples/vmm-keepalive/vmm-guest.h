@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The contract between the guest program and the VMM: guest-physical addresses, I/O
+ * ports and the guest's shared data page.  Compiled into the guest and the VMM, so
+ * it uses fixed-width types only and asserts its layout.
+ *
+ * The guest runs in 64-bit long mode at CPL 3 with IOPL 3 from its first instruction,
+ * on page tables the VMM writes at first boot that identity-map the first GiB with
+ * 2 MiB user pages.  Why not ring 0, or 32-bit protected mode without paging: some
+ * KVM implementations (PVM, which this project's build hosts use) run guest user
+ * mode natively but emulate other guest code instruction by instruction, about a
+ * thousand times slower.  So the guest idles with an OUT to PORT_IDLE, not HLT.
+ *
+ * Guest-physical memory:
+ *
+ *   0x00000500  GDT written by the VMM at first boot
+ *   0x00001000  guest program (GUEST_LOAD_ADDR), at most GUEST_CODE_MAX bytes
+ *   0x00008000  struct guest_shared (GUEST_SHARED_ADDR)
+ *   0x00009000  page tables: PML4, PDPT, PD (GUEST_PML4_ADDR)
+ *   0x00080000  top of the guest stack (GUEST_STACK_TOP), growing down
+ *   0x00100000  check area: 1 MiB the guest fills at first boot and keeps a running
+ *               checksum of (GUEST_CHECK_ADDR, GUEST_CHECK_SIZE)
+ *   0x00200000  end of the part the guest uses (GUEST_USED_END); the rest is idle RAM
+ */
+#ifndef VMM_GUEST_H
+#define VMM_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUEST_GDT_ADDR		0x00000500u
+#define GUEST_LOAD_ADDR		0x00001000u
+#define GUEST_CODE_MAX		0x00007000u
+#define GUEST_SHARED_ADDR	0x00008000u
+#define GUEST_PML4_ADDR		0x00009000u
+#define GUEST_PDPT_ADDR		0x0000a000u
+#define GUEST_PD_ADDR		0x0000b000u
+#define GUEST_STACK_TOP		0x00080000u
+#define GUEST_CHECK_ADDR	0x00100000u
+#define GUEST_CHECK_SIZE	0x00100000u
+#define GUEST_USED_END		0x00200000u
+
+/* Ports.  The serial port is a 16550 at COM1 with the standard register layout. */
+#define PORT_COM1		0x3f8
+#define PORT_RESUME		0x510	/* in, 32 bit: resume generation, 0 after a fresh boot */
+#define PORT_TIMER		0x514	/* in, 32 bit: timer ticks (ms of guest run time) */
+#define PORT_IDLE		0x518	/* out: wait for the next timer tick (HLT for CPL 3) */
+
+#define GUEST_MAGIC		0x4b53564du	/* "KSVM" */
+#define GUEST_CHECK_EVERY	1024u		/* loop iterations between self-checks */
+
+/*
+ * The guest's data page.  The guest owns it; the VMM reads counter and sums at
+ * suspend time, and verify recomputes the sums from the check area.
+ */
+struct guest_shared {
+	uint64_t counter;	/* loop iterations since the first boot */
+	uint64_t canary;	/* value the register canary (R15) must hold */
+	uint32_t magic;		/* GUEST_MAGIC once initialised */
+	uint32_t sum1;		/* running sum of the check area's 32-bit words */
+	uint32_t sum2;		/* running sum of (index + 1) * word */
+	uint32_t resume_gen;	/* last resume generation seen on PORT_RESUME */
+	uint32_t last_ticks;	/* last PORT_TIMER value */
+	uint32_t checks;	/* self-checks done */
+	uint32_t failures;	/* self-checks that failed */
+	uint32_t resumes;	/* resumes seen */
+	uint32_t reserved[2];
+};
+
+_Static_assert(sizeof(struct guest_shared) == 56, "guest_shared layout");
+_Static_assert(offsetof(struct guest_shared, magic) == 16, "guest_shared layout");
+_Static_assert(offsetof(struct guest_shared, reserved) == 48, "guest_shared layout");
+
+/* Words of the check area, and how the guest derives a word from a seed. */
+#define GUEST_CHECK_WORDS	(GUEST_CHECK_SIZE / 4u)
+
+static inline uint32_t guest_mix(uint32_t x)
+{
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
+}
+
+/* The checksums the guest keeps running over the check area. */
+static inline void guest_sums(const uint32_t *words, uint32_t *sum1, uint32_t *sum2)
+{
+	uint32_t s1 = 0, s2 = 0, i;
+
+	for (i = 0; i < GUEST_CHECK_WORDS; i++) {
+		s1 += words[i];
+		s2 += (i + 1u) * words[i];
+	}
+	*sum1 = s1;
+	*sum2 = s2;
+}
+
+#endif /* VMM_GUEST_H */
