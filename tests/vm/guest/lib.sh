@@ -97,7 +97,7 @@ abort() {
 }
 
 done_scenario() {
-	ctl_set state done
+	ctl_set state "done"
 	say "scenario done"
 	sync
 	poweroff -f
@@ -218,8 +218,8 @@ load_pmem() {
 	if grep -q 'memmap=[^ ]*!' /proc/cmdline; then
 		wait_for /dev/pmem0 || abort "load_pmem: /dev/pmem0 did not appear (memmap=)"
 	fi
-	if [ -d /sys/bus/acpi/drivers/nfit ] && ls /sys/bus/nd/devices 2>/dev/null | grep -q nmem; then
-		sleep 0.5
+	if [ -e /sys/firmware/acpi/tables/NFIT ]; then
+		wait_for /sys/bus/nd/devices/region0 || abort "load_pmem: the NFIT region did not appear"
 	fi
 	return 0
 }
