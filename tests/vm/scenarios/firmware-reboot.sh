@@ -1,0 +1,22 @@
+#!/bin/sh
+# firmware-reboot: files on DAX ext4 over memmap= PMEM survive a firmware reset (sysrq b:
+# QEMU resets in place, SeaBIOS runs and boots the same -kernel again; RAM is not cleared).
+# vm: memmap=512M!1G
+# vm: boots=2
+. /guest/lib.sh
+load_pmem
+
+case $(phase) in
+1)
+	mkfs_dax /dev/pmem0
+	mount_dax /dev/pmem0 /mnt
+	write_files /mnt
+	save_sums data /mnt
+	next_boot reset
+	;;
+2)
+	mount_dax /dev/pmem0 /mnt
+	check_sums data /mnt
+	done_scenario
+	;;
+esac
