@@ -306,3 +306,11 @@ void tool_json_print(struct json_object **o)
 	json_object_put(*o);
 	*o = NULL;
 }
+
+uint64_t tool_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}

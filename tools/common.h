@@ -68,6 +68,9 @@ int tool_fail(int rc, const char *hint);
 
 int tool_ctx_new(struct kstate_ctx **ctx);
 
+/* CLOCK_MONOTONIC in microseconds, for the timings the reports give. */
+uint64_t tool_now_us(void);
+
 /*
  * Open the store at @path with @flags; on failure print what to do (create it, pass
  * --store, run as root) and return the exit code, else 0.

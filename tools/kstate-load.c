@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -51,14 +50,6 @@ static void usage(void)
 	       "\n"
 	       "Exit: 0 restored (or nothing to restore), 1 something failed validation or\n"
 	       "restore, 2 usage, 3 no such store or generation, 4 not root.\n");
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void problem(struct load *l, const char *format, ...)
@@ -141,7 +132,7 @@ static int restore(struct load *l, struct kstate_ctx *ctx)
 	struct kstate_ioc_status st;
 	struct kstate_dev *dev = NULL;
 	unsigned int n = 0, i;
-	uint64_t t0 = now_us();
+	uint64_t t0 = tool_now_us();
 	int rc;
 
 	rc = kstate_dev_new(ctx, &dev);
@@ -153,7 +144,7 @@ static int restore(struct load *l, struct kstate_ctx *ctx)
 	kstate_dev_delete(&dev);
 	if (rc)
 		return tool_fail(rc, NULL);
-	tool_json_add_u64(l->report, "restore_us", now_us() - t0);
+	tool_json_add_u64(l->report, "restore_us", tool_now_us() - t0);
 	for (i = 0; i < n; i++) {
 		struct json_object *c = tool_json_append_object(clients);
 		char name[sizeof(list[i].name) + 1] = "", msg[sizeof(list[i].message) + 1] = "";

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -63,14 +62,6 @@ static void usage(void)
 	       "\n"
 	       "Exit: 0 saved (and, with --kexec/--reboot, does not return), 1 failed (nothing\n"
 	       "rebooted), 2 usage, 3 no such store, 4 not root.\n");
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* The running kernel's command line, without the trailing newline. */
@@ -159,7 +150,7 @@ static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_o
 		exit_code = tool_fail(rc, NULL);
 		goto out;
 	}
-	t0 = now_us();
+	t0 = tool_now_us();
 	rc = kstate_txn_new(s, &txn);
 	if (!rc)
 		rc = kstate_dev_save(dev, txn, &saved);
@@ -172,7 +163,7 @@ static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_o
 	tool_json_add_u64(report, "generation", kstate_txn_generation(txn));
 	tool_json_add_u64(report, "base_generation", kstate_txn_base(txn));
 	tool_json_add_u64(report, "clients_saved", saved);
-	tool_json_add_u64(report, "save_us", now_us() - t0);
+	tool_json_add_u64(report, "save_us", tool_now_us() - t0);
 	tool_json_add_bool(report, "durable", true);
 out:
 	kstate_txn_delete(&txn);
