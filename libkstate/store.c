@@ -290,6 +290,14 @@ KSTATE_EXPORT int kstate_store_new(struct kstate_ctx *ctx, const char *path,
 	}
 	if (rc)
 		goto fail;
+	if (!(flags & KSTATE_STORE_RDONLY) &&
+	    (s->info.ro_compat & ~KSTATE_STORE_RO_COMPAT_SUPP)) {
+		/* A newer writer's feature this library would break by writing: read only. */
+		rc = kstate_fail(ctx, -EROFS, "%s: the store uses read-only-compatible features "
+				 "0x%x this library does not know: open it read-only", path,
+				 s->info.ro_compat);
+		goto fail;
+	}
 	s->dax = store_detect_dax(s);
 	rc = store_scan(s);
 	if (rc)

@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "libkstate.h"
+#include "kstate_format.h"
 
 /* Internal, from the static archive: make the Nth wrapped call fail. */
 void kstate_fault_inject(unsigned long nth, int error);
@@ -633,6 +634,34 @@ static void test_commit_fault_injection_every_step(void **state)
 		      nth - 1);
 }
 
+/* A store header with an unknown ro_compat bit: readable, never written. */
+static void test_store_unknown_ro_compat(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_store_info si;
+	struct kstate_store_header h;
+	struct kstate_store *s = NULL;
+	char *path = path_in(f->dir, "kstate.store");
+	FILE *fp;
+
+	assert_int_equal(save_text(f->store, "state", "kept"), 0);
+	fp = fopen(path, "r+");
+	assert_non_null(fp);
+	assert_int_equal(fread(&h, 1, sizeof(h), fp), sizeof(h));
+	assert_int_equal(kstate_store_header_decode(&h, sizeof(h), &si, NULL), 0);
+	si.ro_compat = 0x80000000U;
+	assert_int_equal(kstate_store_header_encode(&h, &si), 0);
+	rewind(fp);
+	assert_int_equal(fwrite(&h, 1, sizeof(h), fp), sizeof(h));
+	fclose(fp);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EROFS);
+	assert_non_null(strstr(kstate_errormsg(), "read-only"));
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_RDONLY, &s), 0);
+	assert_text(s, 0, "state", "kept");
+	kstate_store_delete(&s);
+	free(path);
+}
+
 /* Faults on the load path give an error, never a partial or wrong record. */
 static void test_load_fault_injection(void **state)
 {
@@ -977,6 +1006,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_fault_injection_every_step, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_load_fault_injection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_unknown_ro_compat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_map_write_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_in_generation_and_remove, setup,
