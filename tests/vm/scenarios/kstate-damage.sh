@@ -8,6 +8,7 @@
 #   boot 3: the damaged newest generation is refused and nothing restores; --generation 1
 #           restores the previous one; gc keeps K generations.
 # vm: memmap=512M!1G
+# vm: timeout=360
 # vm: boots=3
 . /guest/lib.sh
 . /guest/kstate.sh

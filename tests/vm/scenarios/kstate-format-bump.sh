@@ -4,6 +4,7 @@
 # saves version 2; after another kexec, the old version 1 module refuses the newer records
 # with a reason instead of misreading them.
 # vm: memmap=512M!1G
+# vm: timeout=360
 # vm: boots=3
 . /guest/lib.sh
 . /guest/kstate.sh

@@ -3,6 +3,7 @@
 # cycle: QEMU exits, a new QEMU on the same backing file restores every client, with the IOMMU
 # page table at the same physical address.
 # vm: nvdimm=1G
+# vm: timeout=300
 # vm: boots=2
 . /guest/lib.sh
 . /guest/kstate.sh

@@ -4,6 +4,7 @@
 # "kstate-save --reboot" through firmware and restored again.
 # vm: memmap=512M!1G
 # vm: kernel=6.1.0-56-amd64
+# vm: timeout=360
 # vm: boots=3
 . /guest/lib.sh
 . /guest/kstate.sh

@@ -4,6 +4,7 @@
 # it is (same root_phys, every mapping verified); the kv-demo rbtree is rebuilt intact.
 # vm: memmap=512M!1G
 # vm: kernel=6.1.0-56-amd64
+# vm: timeout=480
 # vm: boots=5
 . /guest/lib.sh
 . /guest/kstate.sh

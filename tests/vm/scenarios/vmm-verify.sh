@@ -4,6 +4,7 @@
 # kernel ABI and after a firmware reboot (the lab VM has no KVM: verify runs no vCPU).
 # vm: memmap=512M!1G
 # vm: kernel=6.1.0-56-amd64
+# vm: timeout=360
 # vm: boots=3
 . /guest/lib.sh
 load_pmem
