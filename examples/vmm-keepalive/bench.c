@@ -36,6 +36,7 @@
 
 struct result {
 	uint64_t save_us, restore_us, counter_before, counter_after;
+	uint64_t low_slot_us;		/* kstate: the low memslot's registration (in vm_us) */
 	uint64_t late_slots_us;		/* kstate: memslot registration after the blackout */
 	bool ok;
 	struct phases save, restore;
@@ -130,6 +131,7 @@ static int bench_kstate(const char *dir, uint64_t size, uint64_t run_ms, struct 
 		rc = run_after_resume(&vm, run_ms, &f, res);
 	if (!rc)
 		rc = vm_late_slots_wait(&vm);
+	res->low_slot_us = vm.slots_us;
 	res->late_slots_us = vm.late_slots_us;
 	vm_destroy(&vm);
 	vmm_store_close(&vs);
@@ -334,6 +336,8 @@ int bench(const char *dir, const char *sizes, uint64_t run_ms)
 		json_object_object_add(o, "kstate_restore_us",
 				       json_object_new_int64((int64_t)k.restore_us));
 		json_add_phases(o, &k.restore);
+		json_object_object_add(o, "kstate_low_slot_us",
+				       json_object_new_int64((int64_t)k.low_slot_us));
 		json_object_object_add(o, "kstate_late_slots_us",
 				       json_object_new_int64((int64_t)k.late_slots_us));
 		json_object_object_add(o, "copy_save_us", json_object_new_int64((int64_t)cp.save_us));

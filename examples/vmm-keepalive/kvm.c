@@ -214,6 +214,7 @@ int vm_late_slots_wait(struct vm *vm)
 int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log, bool late_slots)
 {
 	unsigned int i;
+	uint64_t t0;
 	int rc, size;
 
 	vm->kvm = vm->vmfd = vm->vcpufd = -1;
@@ -239,11 +240,13 @@ int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log, bool 
 	vm->vmfd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
 	if (vm->vmfd < 0)
 		return kvm_fail("KVM_CREATE_VM");
+	t0 = now_ns();
 	for (i = 0; i < (late_slots ? 1 : vm->nslots); i++) {
 		rc = set_slot(vm, i);
 		if (rc)
 			return rc;
 	}
+	vm->slots_us = us_since(t0);
 	vm->late_pending = vm->late_used = late_slots && vm->nslots > 1;
 	vm->vcpufd = ioctl(vm->vmfd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpufd < 0)

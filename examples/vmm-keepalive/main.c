@@ -205,6 +205,7 @@ static void print_resumed(struct vm *vm, void *arg)
 	json_object_object_add(o, "mem_bytes", json_object_new_int64((int64_t)vm->mem_size));
 	json_object_object_add(o, "low_slot_bytes",
 			       json_object_new_int64((int64_t)vm->slots[0].size));
+	json_object_object_add(o, "low_slot_us", json_object_new_int64((int64_t)vm->slots_us));
 	json_object_object_add(o, "pmem",
 			       json_object_new_boolean(kstate_region_is_pmem(r->vs->ram)));
 	json_print(o);

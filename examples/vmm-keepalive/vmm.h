@@ -96,6 +96,7 @@ struct vm {
 	bool late_used;		/* this VM registered slots late (for the reports) */
 	int late_rc;		/* the thread's result, read after joining it */
 	uint64_t late_delay_ms;	/* test: the thread waits this long first */
+	uint64_t slots_us;	/* vm_create()'s memslot registration (part of vm_us) */
 	uint64_t late_slots_us;	/* the thread's registration time, delay excluded */
 	pthread_t late_thread;
 	uint64_t ram_mmio_exits;	/* guest RAM accesses vm_ram_mmio() completed */
