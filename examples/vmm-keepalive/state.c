@@ -565,7 +565,8 @@ static const uint8_t *map_file_ro(const char *dir, const char *fname, uint64_t s
  * The records parse and are complete, vmm-live says guest RAM matches the newest
  * generation, and guest RAM agrees with the records and with itself: the CRC of the
  * part the guest uses, the guest program bytes, the counter, the check-area sums the
- * guest keeps, and the register canary (saved EDI against the guest's copy in RAM).
+ * guest keeps, the register canary (saved R15 against the guest's copy in RAM) and
+ * the high-memory probe.
  *
  * Return: 0 when the store could be examined (see @res->failed), or a negative errno.
  */
