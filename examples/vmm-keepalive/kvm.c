@@ -125,28 +125,110 @@ static int set_cpuid(struct vm *vm)
 	return 0;
 }
 
+static int set_slot(struct vm *vm, unsigned int i)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = i,
+		.flags = vm->dirty_log ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+		.guest_phys_addr = vm->slots[i].gpa,
+		.memory_size = vm->slots[i].size,
+		.userspace_addr = (uintptr_t)(vm->mem + vm->slots[i].gpa),
+	};
+
+	if (ioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return kvm_fail("KVM_SET_USER_MEMORY_REGION");
+	return 0;
+}
+
+/* Register slots 1..: run by the late-slot thread, or inline (see vm_late_slots_wait). */
+static void *late_slots_main(void *arg)
+{
+	struct vm *vm = arg;
+	struct timespec ts = { .tv_sec = (time_t)(vm->late_delay_ms / 1000),
+			       .tv_nsec = (long)(vm->late_delay_ms % 1000) * 1000000L };
+	uint64_t t0;
+	unsigned int i;
+
+	if (vm->late_delay_ms)
+		nanosleep(&ts, NULL);
+	t0 = now_ns();
+	for (i = 1; i < vm->nslots && !vm->late_rc; i++)
+		vm->late_rc = set_slot(vm, i);
+	vm->late_slots_us = us_since(t0);
+	return NULL;
+}
+
+/*
+ * The thread runs with every signal blocked, so SIGTERM and SIGALRM still go to the
+ * vCPU thread and interrupt its KVM_RUN.
+ */
+static int late_slots_start(struct vm *vm)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&vm->late_thread, NULL, late_slots_main, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		fprintf(stderr, "vmm-keepalive: cannot start the memslot thread: %s\n",
+			strerror(rc));
+		return -rc;
+	}
+	vm->late_pending = false;
+	vm->late_running = true;
+	return 0;
+}
+
+/**
+ * vm_late_slots_wait - make sure every memslot is registered
+ *
+ * Joins the late-slot thread, or registers the slots here if vm_run() never started
+ * it.  Needed before anything that uses every slot: the dirty log, or completing a
+ * guest access to one of them.
+ *
+ * Return: 0, or the negative errno of the registration.
+ */
+int vm_late_slots_wait(struct vm *vm)
+{
+	if (vm->late_running) {
+		pthread_join(vm->late_thread, NULL);
+		vm->late_running = false;
+	} else if (vm->late_pending) {
+		vm->late_pending = false;
+		late_slots_main(vm);
+	}
+	return vm->late_rc;
+}
+
 /**
  * vm_create - open KVM, create the VM with @mem as its RAM at guest-physical 0, and
  * one vCPU (its state is set by vm_setup_fresh_vcpu() or vm_set_state())
  * @dirty_log: log the guest's writes so a save persists only the pages it dirtied
+ * @late_slots: register only the low memslot now, the rest from a thread vm_run()
+ *	starts (see VM_LOW_SLOT_SIZE in vmm.h); false registers every slot here
  *
- * Nothing here touches @mem: the memslot only records the mapping.
+ * Nothing here touches @mem: the memslots only record the mapping.
  */
-int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log)
+int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log, bool late_slots)
 {
-	struct kvm_userspace_memory_region slot = {
-		.slot = 0,
-		.flags = dirty_log ? KVM_MEM_LOG_DIRTY_PAGES : 0,
-		.guest_phys_addr = 0,
-		.memory_size = mem_size,
-		.userspace_addr = (uintptr_t)mem,
-	};
+	unsigned int i;
+	uint64_t t0;
 	int rc, size;
 
 	vm->kvm = vm->vmfd = vm->vcpufd = -1;
 	vm->mem = mem;
 	vm->mem_size = mem_size;
 	vm->dirty_log = dirty_log;
+	vm->nslots = 1;
+	vm->slots[0] = (struct vm_slot){ .gpa = 0, .size = mem_size };
+	if (mem_size > VM_LOW_SLOT_SIZE) {
+		vm->slots[0].size = VM_LOW_SLOT_SIZE;
+		vm->slots[1] = (struct vm_slot){ .gpa = VM_LOW_SLOT_SIZE,
+						 .size = mem_size - VM_LOW_SLOT_SIZE };
+		vm->nslots = 2;
+	}
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0)
 		return kvm_fail("/dev/kvm (load kvm_intel or kvm_amd and run as a user with "
@@ -158,8 +240,14 @@ int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log)
 	vm->vmfd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
 	if (vm->vmfd < 0)
 		return kvm_fail("KVM_CREATE_VM");
-	if (ioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-		return kvm_fail("KVM_SET_USER_MEMORY_REGION");
+	t0 = now_ns();
+	for (i = 0; i < (late_slots ? 1 : vm->nslots); i++) {
+		rc = set_slot(vm, i);
+		if (rc)
+			return rc;
+	}
+	vm->slots_us = us_since(t0);
+	vm->late_pending = vm->late_used = late_slots && vm->nslots > 1;
 	vm->vcpufd = ioctl(vm->vmfd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpufd < 0)
 		return kvm_fail("KVM_CREATE_VCPU");
@@ -188,6 +276,12 @@ int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log)
 
 void vm_destroy(struct vm *vm)
 {
+	if (vm->late_running) {
+		pthread_join(vm->late_thread, NULL);
+		vm->late_running = false;
+	}
+	free(vm->vmm_dirty);
+	vm->vmm_dirty = NULL;
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
 	vm->run = NULL;
@@ -280,6 +374,51 @@ static void wait_tick(void)
 		nanosleep(&ts, NULL);
 }
 
+/**
+ * vm_ram_mmio - complete a guest access to RAM whose memslot was not registered yet
+ * @run: the vCPU's kvm_run after a KVM_EXIT_MMIO
+ *
+ * KVM reports an access to a guest-physical address without a memslot as MMIO.  In
+ * guest RAM that only happens before the late slots exist: wait for them, then do
+ * the access on the memory the slot maps (what KVM would have done), and remember
+ * a written page, which KVM's dirty log cannot list.  The next KVM_RUN finishes
+ * the instruction (for a read, with the bytes put into @run->mmio.data).
+ *
+ * Return: 0, or a negative errno for an address outside guest RAM (no device
+ * there) or a failed registration.
+ */
+int vm_ram_mmio(struct vm *vm, struct kvm_run *run)
+{
+	uint64_t gpa = run->mmio.phys_addr, len = run->mmio.len, p;
+	int rc;
+
+	if (len == 0 || len > sizeof(run->mmio.data) || gpa >= vm->mem_size ||
+	    len > vm->mem_size - gpa) {
+		fprintf(stderr, "vmm-keepalive: guest %s %llu bytes at 0x%llx: outside its "
+			"%llu bytes of RAM and no device there\n",
+			run->mmio.is_write ? "wrote" : "read", (unsigned long long)len,
+			(unsigned long long)gpa, (unsigned long long)vm->mem_size);
+		return -EFAULT;
+	}
+	rc = vm_late_slots_wait(vm);
+	if (rc)
+		return rc;
+	vm->ram_mmio_exits++;
+	if (!run->mmio.is_write) {
+		memcpy(run->mmio.data, vm->mem + gpa, len);
+		return 0;
+	}
+	if (!vm->vmm_dirty) {
+		vm->vmm_dirty = calloc((vm->mem_size / 4096 + 63) / 64, sizeof(uint64_t));
+		if (!vm->vmm_dirty)
+			return -ENOMEM;
+	}
+	memcpy(vm->mem + gpa, run->mmio.data, len);
+	for (p = gpa / 4096; p <= (gpa + len - 1) / 4096; p++)
+		vm->vmm_dirty[p / 64] |= 1ULL << (p % 64);
+	return 0;
+}
+
 /* How long a stop request waits for the guest to reach its idle point. */
 #define STOP_WAIT_NS	(100 * 1000000ULL)
 
@@ -313,6 +452,17 @@ int vm_run(struct vm *vm, vm_first_exit_fn first_exit, void *arg)
 			first_exit(vm, arg);
 			first_exit = NULL;
 		}
+		/*
+		 * The late memslots: after the first exit rather than before the first
+		 * entry, so their registration (CPU time, and KVM's MMU lock on a shadow
+		 * MMU) does not delay the restored guest's first instruction.
+		 */
+		if (vm->late_pending) {
+			int err = late_slots_start(vm);
+
+			if (err)
+				return err;
+		}
 		if (rc < 0)
 			continue;
 		switch (run->exit_reason) {
@@ -334,6 +484,11 @@ int vm_run(struct vm *vm, vm_first_exit_fn first_exit, void *arg)
 			}
 			break;
 		}
+		case KVM_EXIT_MMIO:
+			rc = vm_ram_mmio(vm, run);
+			if (rc)
+				return rc;
+			break;
 		case KVM_EXIT_HLT:
 			wait_tick();
 			break;
@@ -442,23 +597,38 @@ int vm_set_state(struct vm *vm)
 }
 
 /**
- * vm_dirty_bitmap - the guest pages written since the memslot was created or the
+ * vm_dirty_bitmap - the guest pages written since the memslots were created or the
  * bitmap last fetched
- * @bitmap: malloc'ed, one bit per 4 KiB page
+ * @bitmap: malloc'ed, one bit per 4 KiB page of guest RAM: KVM's log of every slot
+ *	(slots start at multiples of 64 pages, so each fills whole words) and the pages
+ *	vm_ram_mmio() wrote
  */
 int vm_dirty_bitmap(struct vm *vm, uint64_t **bitmap)
 {
-	size_t words = (vm->mem_size / 4096 + 63) / 64;
-	struct kvm_dirty_log log = { .slot = 0 };
+	size_t words = (vm->mem_size / 4096 + 63) / 64, w;
+	struct kvm_dirty_log log = { 0 };
+	unsigned int i;
+	int rc;
 
+	rc = vm_late_slots_wait(vm);
+	if (rc)
+		return rc;
 	*bitmap = calloc(words, sizeof(uint64_t));
 	if (!*bitmap)
 		return -ENOMEM;
-	log.dirty_bitmap = *bitmap;
-	if (ioctl(vm->vmfd, KVM_GET_DIRTY_LOG, &log) < 0) {
-		free(*bitmap);
-		*bitmap = NULL;
-		return kvm_fail("KVM_GET_DIRTY_LOG");
+	for (i = 0; i < vm->nslots; i++) {
+		log.slot = i;
+		log.dirty_bitmap = *bitmap + vm->slots[i].gpa / 4096 / 64;
+		if (ioctl(vm->vmfd, KVM_GET_DIRTY_LOG, &log) < 0) {
+			free(*bitmap);
+			*bitmap = NULL;
+			return kvm_fail("KVM_GET_DIRTY_LOG");
+		}
+	}
+	if (vm->vmm_dirty) {
+		for (w = 0; w < words; w++)
+			(*bitmap)[w] |= vm->vmm_dirty[w];
+		memset(vm->vmm_dirty, 0, words * sizeof(uint64_t));
 	}
 	return 0;
 }

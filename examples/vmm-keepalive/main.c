@@ -30,7 +30,7 @@ enum {
 static void usage(FILE *f)
 {
 	fputs("Usage: vmm-keepalive run --store DIR --mem SIZE [--console]\n"
-	      "       vmm-keepalive resume --store DIR [--console]\n"
+	      "       vmm-keepalive resume --store DIR [--console] [--late-slots-delay MS]\n"
 	      "       vmm-keepalive verify --store DIR\n"
 	      "       vmm-keepalive bench --dir DIR [--sizes LIST] [--run-ms MS]\n"
 	      "\n"
@@ -41,6 +41,9 @@ static void usage(FILE *f)
 	      "  -s, --store DIR   kstate store directory (run creates it)\n"
 	      "  -m, --mem SIZE    guest RAM: bytes or K/M/G suffix, multiple of 2M, >= 4M\n"
 	      "  -c, --console     echo the guest's serial output to stderr\n"
+	      "      --late-slots-delay MS\n"
+	      "                    resume, for tests: register guest RAM above the low\n"
+	      "                    memslot MS ms late, so the guest reaches it first\n"
 	      "  -d, --dir DIR     bench: scratch directory (needs room for the largest size)\n"
 	      "      --sizes LIST  bench: comma-separated sizes (default 64M,1G,4G,8G)\n"
 	      "      --run-ms MS   bench: guest run time before each suspend (default 500)\n"
@@ -149,6 +152,11 @@ static int run_and_suspend(struct vmm_store *vs, struct vm *vm, vm_first_exit_fn
 	json_object_object_add(o, "dirty_pages", json_object_new_int64((int64_t)vs->dirty_pages));
 	json_object_object_add(o, "mem_bytes", json_object_new_int64((int64_t)vm->mem_size));
 	json_object_object_add(o, "pmem", json_object_new_boolean(kstate_region_is_pmem(vs->ram)));
+	if (vm->late_used)
+		json_object_object_add(o, "late_slots_us",
+				       json_object_new_int64((int64_t)vm->late_slots_us));
+	json_object_object_add(o, "ram_mmio_exits",
+			       json_object_new_int64((int64_t)vm->ram_mmio_exits));
 	json_print(o);
 	return 0;
 }
@@ -195,15 +203,18 @@ static void print_resumed(struct vm *vm, void *arg)
 	json_object_object_add(o, "restore_us", json_object_new_int64((int64_t)us_since(r->t0)));
 	json_add_phases(o, &r->ph);
 	json_object_object_add(o, "mem_bytes", json_object_new_int64((int64_t)vm->mem_size));
+	json_object_object_add(o, "low_slot_bytes",
+			       json_object_new_int64((int64_t)vm->slots[0].size));
+	json_object_object_add(o, "low_slot_us", json_object_new_int64((int64_t)vm->slots_us));
 	json_object_object_add(o, "pmem",
 			       json_object_new_boolean(kstate_region_is_pmem(r->vs->ram)));
 	json_print(o);
 }
 
-static int cmd_resume(const char *store, bool console)
+static int cmd_resume(const char *store, bool console, uint64_t late_delay_ms)
 {
 	struct vmm_store vs;
-	struct vm vm = { .console = console };
+	struct vm vm = { .console = console, .late_delay_ms = late_delay_ms };
 	struct resumed r = { .vs = &vs };
 	int rc;
 
@@ -258,12 +269,13 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "sizes", required_argument, NULL, 'S' },
 		{ "run-ms", required_argument, NULL, 'r' },
+		{ "late-slots-delay", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *cmd, *store = NULL, *dir = NULL, *sizes = "64M,1G,4G,8G";
-	uint64_t mem = 0, run_ms = 500;
+	uint64_t mem = 0, run_ms = 500, late_delay_ms = 0;
 	bool console = false;
 	int c;
 
@@ -284,6 +296,13 @@ int main(int argc, char **argv)
 			if (parse_size(optarg, &run_ms) || run_ms == 0) {
 				fprintf(stderr, "vmm-keepalive: --run-ms %s: give milliseconds\n",
 					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'L':
+			if (parse_size(optarg, &late_delay_ms) || late_delay_ms > 60000) {
+				fprintf(stderr, "vmm-keepalive: --late-slots-delay %s: give "
+					"milliseconds, at most 60000\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -317,7 +336,7 @@ int main(int argc, char **argv)
 		return cmd_run(store, mem, console);
 	}
 	if (strcmp(cmd, "resume") == 0)
-		return cmd_resume(store, console);
+		return cmd_resume(store, console, late_delay_ms);
 	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify(store);
 	fprintf(stderr, "vmm-keepalive: unknown command '%s' (try --help)\n", cmd);

@@ -124,7 +124,7 @@ int vmm_store_create_guest(struct vmm_store *vs, struct vm *vm, uint64_t mem_siz
 			       &vs->live);
 	if (rc)
 		return fail(rc, "%s", kstate_errormsg());
-	rc = vm_create(vm, kstate_region_addr(vs->ram), mem_size, true);
+	rc = vm_create(vm, kstate_region_addr(vs->ram), mem_size, true, false);
 	if (rc)
 		return rc;
 	vm_load_guest(vm);
@@ -452,6 +452,9 @@ static int live_check(const struct vmm_live *l, uint64_t generation, char *whybu
  * vmm_store_restore - put the newest saved VM back, ready for vm_run()
  * @ph: phases open, map, vm, vcpu, mark
  *
+ * The VM gets the low memslot only; vm_run() registers the rest of guest RAM in
+ * the background once the vCPU runs (see VM_LOW_SLOT_SIZE in vmm.h).
+ *
  * Reads a few KiB of records and one page of guest RAM (the guest's counter, for
  * the report); the rest of guest RAM is neither read nor copied: KVM faults its
  * pages in from the shared mapping when the guest touches them.
@@ -487,7 +490,8 @@ int vmm_store_restore(struct vmm_store *vs, struct vm *vm, struct phases *ph)
 	}
 	phase_end(ph, "map_us");
 
-	rc = vm_create(vm, kstate_region_addr(vs->ram), ram_size, true);
+	/* Only the low memslot now: the rest is registered after the vCPU starts. */
+	rc = vm_create(vm, kstate_region_addr(vs->ram), ram_size, true, true);
 	if (rc)
 		goto out_quiet;
 	phase_end(ph, "vm_us");
@@ -561,7 +565,8 @@ static const uint8_t *map_file_ro(const char *dir, const char *fname, uint64_t s
  * The records parse and are complete, vmm-live says guest RAM matches the newest
  * generation, and guest RAM agrees with the records and with itself: the CRC of the
  * part the guest uses, the guest program bytes, the counter, the check-area sums the
- * guest keeps, and the register canary (saved EDI against the guest's copy in RAM).
+ * guest keeps, the register canary (saved R15 against the guest's copy in RAM) and
+ * the high-memory probe.
  *
  * Return: 0 when the store could be examined (see @res->failed), or a negative errno.
  */
@@ -575,6 +580,7 @@ int vmm_store_verify(const char *path, struct verify_result *res)
 	char fname[256], whybuf[512] = "";
 	const struct guest_shared *gs;
 	const uint8_t *ram = NULL, *live = NULL;
+	const uint32_t *probe;
 	uint32_t s1, s2;
 	int rc, idx;
 
@@ -639,6 +645,10 @@ int vmm_store_verify(const char *path, struct verify_result *res)
 	CHECK(s1 == gs->sum1 && s2 == gs->sum2 && s1 == meta.guest_sum1 &&
 	      s2 == meta.guest_sum2, "check area sums %08x/%08x, guest kept %08x/%08x, "
 	      "saved %08x/%08x", s1, s2, gs->sum1, gs->sum2, meta.guest_sum1, meta.guest_sum2);
+	probe = (const uint32_t *)(ram + GUEST_PROBE_ADDR);
+	CHECK(probe[0] == gs->probe && probe[1] == gs->resume_gen, "high-memory probe at "
+	      "0x%x holds 0x%08x/%u, the guest wrote 0x%08x/%u", GUEST_PROBE_ADDR, probe[0],
+	      probe[1], gs->probe, gs->resume_gen);
 	CHECK(vm.vcpu.regs.r15 == gs->canary, "register canary R15=0x%016llx, the guest's "
 	      "copy in RAM 0x%016llx", (unsigned long long)vm.vcpu.regs.r15,
 	      (unsigned long long)gs->canary);

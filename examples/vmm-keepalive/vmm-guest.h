@@ -20,7 +20,14 @@
  *   0x00080000  top of the guest stack (GUEST_STACK_TOP), growing down
  *   0x00100000  check area: 1 MiB the guest fills at first boot and keeps a running
  *               checksum of (GUEST_CHECK_ADDR, GUEST_CHECK_SIZE)
- *   0x00200000  end of the part the guest uses (GUEST_USED_END); the rest is idle RAM
+ *   0x00200000  end of the part the guest needs to run (GUEST_USED_END), which is
+ *               also the end of the VMM's low memslot (VM_LOW_SLOT_SIZE in vmm.h)
+ *   0x00300000  the high-memory probe (GUEST_PROBE_ADDR): two words the guest reads
+ *               and writes right after every resume (guest.c, check_probe()), in the
+ *               memslot a resume registers late, so they exercise the VMM's
+ *               handling of that window: [0] checked and rewritten, [1] the
+ *               generation of the last resume
+ *   the rest is idle RAM
  */
 #ifndef VMM_GUEST_H
 #define VMM_GUEST_H
@@ -39,6 +46,7 @@
 #define GUEST_CHECK_ADDR	0x00100000u
 #define GUEST_CHECK_SIZE	0x00100000u
 #define GUEST_USED_END		0x00200000u
+#define GUEST_PROBE_ADDR	0x00300000u
 
 /* Ports.  The serial port is a 16550 at COM1 with the standard register layout. */
 #define PORT_COM1		0x3f8
@@ -64,12 +72,13 @@ struct guest_shared {
 	uint32_t checks;	/* self-checks done */
 	uint32_t failures;	/* self-checks that failed */
 	uint32_t resumes;	/* resumes seen */
-	uint32_t reserved[2];
+	uint32_t probe;		/* value the first word at GUEST_PROBE_ADDR must hold */
+	uint32_t reserved;
 };
 
 _Static_assert(sizeof(struct guest_shared) == 56, "guest_shared layout");
 _Static_assert(offsetof(struct guest_shared, magic) == 16, "guest_shared layout");
-_Static_assert(offsetof(struct guest_shared, reserved) == 48, "guest_shared layout");
+_Static_assert(offsetof(struct guest_shared, probe) == 48, "guest_shared layout");
 
 /* Words of the check area, and how the guest derives a word from a seed. */
 #define GUEST_CHECK_WORDS	(GUEST_CHECK_SIZE / 4u)

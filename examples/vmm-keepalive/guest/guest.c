@@ -21,6 +21,9 @@ struct guest_shared shared __attribute__((section(".shared")));
 uint32_t check_area[GUEST_CHECK_WORDS] __attribute__((section(".check")));
 
 static int timer_bad;
+static int probe_bad;
+
+static volatile uint32_t *const probe = (volatile uint32_t *)(uintptr_t)GUEST_PROBE_ADDR;
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -83,7 +86,7 @@ static void putdec(uint32_t v)
 
 /*
  * One report line, parsed by the VMM (devices.c):
- *   TAG gen=G counter=HEX16 sum1=HEX8 sum2=HEX8 mem=ok regs=ok timer=ok result=ok
+ *   TAG gen=G counter=HEX16 sum1=HEX8 sum2=HEX8 mem=ok regs=ok timer=ok high=ok result=ok
  */
 static void self_check(const char *tag, uint32_t gen)
 {
@@ -93,7 +96,7 @@ static void self_check(const char *tag, uint32_t gen)
 	guest_sums(check_area, &s1, &s2);
 	mem_ok = s1 == shared.sum1 && s2 == shared.sum2;
 	regs_ok = canary == shared.canary;
-	ok = mem_ok && regs_ok && !timer_bad;
+	ok = mem_ok && regs_ok && !timer_bad && !probe_bad;
 	shared.checks++;
 	if (!ok)
 		shared.failures++;
@@ -110,6 +113,7 @@ static void self_check(const char *tag, uint32_t gen)
 	puts_serial(mem_ok ? " mem=ok" : " mem=bad");
 	puts_serial(regs_ok ? " regs=ok" : " regs=bad");
 	puts_serial(timer_bad ? " timer=bad" : " timer=ok");
+	puts_serial(probe_bad ? " high=bad" : " high=ok");
 	puts_serial(ok ? " result=ok\n" : " result=bad\n");
 }
 
@@ -124,6 +128,8 @@ static void first_boot(void)
 	guest_sums(check_area, &shared.sum1, &shared.sum2);
 	canary = 0xc0ffee01c0ffee01ull;
 	shared.canary = canary;
+	shared.probe = 0x9e3779b9u;
+	*probe = shared.probe;
 	shared.magic = GUEST_MAGIC;
 	puts_serial("boot check-area=1MiB\n");
 	self_check("boot", 0);
@@ -145,6 +151,25 @@ static void step(void)
 	shared.canary = canary;
 }
 
+/*
+ * Right after a resume: check the probe word in high memory (it must hold what was
+ * written before the suspend), write a new one, and write the generation into the
+ * word after it (once: verify checks it, so a lost write shows).  The VMM may not have registered that memory with KVM yet and must
+ * complete these accesses itself; only the first one reaches it, so odd generations
+ * begin with a write and even ones with a read, to exercise both.
+ */
+static void check_probe(uint32_t gen)
+{
+	if (gen & 1)
+		probe[1] = gen;
+	if (probe[0] != shared.probe)
+		probe_bad = 1;
+	shared.probe = guest_mix(shared.probe ^ gen) | 1u;
+	probe[0] = shared.probe;
+	if (!(gen & 1))
+		probe[1] = gen;
+}
+
 static void __attribute__((noreturn)) guest_main(void)
 {
 	uint32_t gen, ticks;
@@ -156,6 +181,7 @@ static void __attribute__((noreturn)) guest_main(void)
 		if (gen != shared.resume_gen) {
 			shared.resume_gen = gen;
 			shared.resumes++;
+			check_probe(gen);
 			self_check("resume", gen);
 		}
 		step();
