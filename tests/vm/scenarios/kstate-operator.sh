@@ -28,15 +28,17 @@ restored() {
 # kstate-load, timed; its exit code lands in /tmp/load.rc.
 load_timed() {
 	echo "kstate-demo: boot $(phase) reached /init $(uptime_s) s after the kernel started"
-	step "boot $(phase): modprobe kstate && kstate-load" kstate_boot >/dev/null
+	step "boot $(phase): modprobe kstate && kstate-load" kstate_boot_quiet
+	echo "kstate-demo: boot $(phase): kstate-load: $(jq -r .result /tmp/load.json)"
 }
+
+kstate_boot_quiet() { kstate_boot >/dev/null; }
 
 case $(phase) in
 1)
 	store_new /dev/pmem0
 	load_timed
 	check first-boot-rc0 [ "$(cat /tmp/load.rc)" = 0 ]
-	echo "kstate-demo: boot 1: $(jq -r .result /tmp/load.json)"
 	step "boot 1: modprobe the demo clients (iommu-demo builds 65536 mappings)" demos_load
 	ctl_set root_phys "$(client .detail.root_phys iommu-demo)"
 	echo "kstate-demo: boot 1: iommu-demo $(client .state iommu-demo), page table root at" \
