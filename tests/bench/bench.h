@@ -9,7 +9,6 @@
 #ifndef KSTATE_BENCH_H
 #define KSTATE_BENCH_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * First touch of a restored region: map it as a restore does, touch every 4 KiB page
- * once, and ask the kernel how the mapping ended up: on fsdax a 2 MiB-aligned region
- * should be mapped by PMDs (FilePmdMapped in /proc/self/smaps), one fault per 2 MiB.
+ * once, and count the faults: on fsdax a 2 MiB-aligned region should be mapped by PMDs,
+ * one fault per 2 MiB.  Rss and FilePmdMapped from /proc/self/smaps are reported too,
+ * but Linux 6.1 does not count fsdax pages there (vm_normal_page_pmd() skips devmap
+ * entries); tests/vm/scenarios/bench-pmd.sh counts the fs_dax trace events instead.
  *
  * Copyright (c) 2026 The kstate authors
  */
