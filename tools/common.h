@@ -56,6 +56,8 @@ const char *tool_store_path(const char *option);
 
 int tool_parse_u64(const char *option, const char *text, uint64_t *value);
 int tool_parse_uint(const char *option, const char *text, unsigned int *value);
+/* A byte count: digits with an optional K, M, G or T (powers of 1024) suffix. */
+int tool_parse_size(const char *option, const char *text, uint64_t *value);
 
 /* The exit code for a negative errno from libkstate. */
 int tool_exit_code(int rc);
