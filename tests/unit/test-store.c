@@ -3,6 +3,7 @@
  * test-store - libkstate stores, transactions, writers, readers, generations, gc and
  * regions, on an ordinary directory (no root, no devices).
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -625,8 +626,12 @@ static void test_commit_fault_injection_every_step(void **state)
 		assert_int_equal(kstate_store_verify(fresh, 0), 0);
 		kstate_store_delete(&fresh);
 		assert_int_equal(count_files(f->dir, ".tmp."), 0);
-		if (calls < nth)
+		if (calls < nth) {
+			/* No fault this time: whatever earlier failures left must not stop it. */
+			if (rc)
+				fail_msg("fault-free commit: %d (%s)", rc, kstate_errormsg());
 			break;	/* this commit made fewer calls than nth: all steps covered */
+		}
 	}
 	assert_true(failures > 10);
 	print_message("      commit survived %d injected failures over %lu steps\n", failures,
@@ -658,6 +663,324 @@ static void test_load_fault_injection(void **state)
 			break;
 	}
 	assert_true(nth > 5);
+}
+
+/*
+ * Run @op with the 1st, 2nd, ... wrapped call failing until it makes fewer calls than
+ * that (so every step failed once and the last run saw no fault).  A failure must be
+ * the injected -EIO (or -ENOMEM for an allocation), with a message; the last run must
+ * succeed.  @check then inspects what the store looks like.  Leaks on every failure
+ * path are what the ASan/LSan and valgrind runs of this test catch.
+ */
+typedef void (*fault_prep)(struct fixture *f);
+typedef int (*fault_op)(struct fixture *f);
+typedef void (*fault_check)(struct fixture *f, int rc);
+
+static int fault_each_step(struct fixture *f, fault_prep prep, fault_op op, fault_check check)
+{
+	unsigned long nth, calls;
+	int rc, failures = 0;
+
+	for (nth = 1;; nth++) {
+		if (prep)
+			prep(f);
+		kstate_fault_inject(nth, EIO);
+		rc = op(f);
+		calls = kstate_fault_calls();
+		kstate_fault_inject(0, 0);
+		if (rc) {
+			failures++;
+			if (rc != -EIO && rc != -ENOMEM)
+				fail_msg("step %lu: %d (%s)", nth, rc, kstate_errormsg());
+			assert_true(kstate_errormsg()[0] != '\0');
+		}
+		check(f, rc);
+		if (calls < nth) {
+			assert_int_equal(rc, 0);
+			break;
+		}
+	}
+	return failures;
+}
+
+/* After any failure, the store still opens, and its newest generation is intact. */
+static void check_intact(struct fixture *f, int rc)
+{
+	struct kstate_store *fresh = NULL;
+
+	(void)rc;
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &fresh), 0);
+	assert_text(fresh, 0, "state", "intact");
+	assert_int_equal(kstate_store_verify(fresh, 0), 0);
+	kstate_store_delete(&fresh);
+	assert_int_equal(count_files(f->dir, ".tmp."), 0);
+}
+
+static int op_store_open(struct fixture *f)
+{
+	struct kstate_store *s = NULL;
+	int rc = kstate_store_new(f->ctx, f->dir, 0, &s);
+
+	if (rc)
+		assert_null(s);
+	kstate_store_delete(&s);
+	return rc;
+}
+
+static int op_store_create(struct fixture *f)
+{
+	struct kstate_store *s = NULL;
+	char *sub = path_in(f->dir, "new");
+	int rc;
+
+	assert_int_equal(mkdir(sub, 0700), 0);
+	rc = kstate_store_new(f->ctx, sub, KSTATE_STORE_CREATE, &s);
+	kstate_store_delete(&s);
+	free(sub);
+	return rc;
+}
+
+/* A failed create leaves no store or a valid empty one, never a torn header. */
+static void check_created(struct fixture *f, int rc)
+{
+	struct kstate_store *s = NULL;
+	char *sub = path_in(f->dir, "new");
+	int orc = kstate_store_new(f->ctx, sub, 0, &s);
+
+	if (rc == 0)
+		assert_int_equal(orc, 0);
+	assert_true(orc == 0 || orc == -ENOENT);
+	if (orc == 0)
+		assert_int_equal(kstate_store_generation(s), 0);
+	kstate_store_delete(&s);
+	assert_int_equal(count_files(sub, ".tmp."), 0);
+	remove_tree(sub);
+}
+
+static int op_region_create(struct fixture *f)
+{
+	struct kstate_region *r = NULL;
+	int rc = kstate_region_map(f->store, "ram", 8192, KSTATE_REGION_CREATE, &r);
+
+	if (!rc) {
+		memset(kstate_region_addr(r), 0x5a, 8192);
+		rc = kstate_region_persist(r, 0, 8192);
+	}
+	kstate_region_unmap(&r);
+	return rc;
+}
+
+/* A region is created whole or not at all; the next round starts without it. */
+static void check_region_created(struct fixture *f, int rc)
+{
+	struct kstate_region *r = NULL;
+
+	if (rc == 0 || file_exists(f->dir, "ram.region")) {
+		assert_int_equal(kstate_region_map(f->store, "ram", 0, 0, &r), 0);
+		assert_int_equal(kstate_region_size(r), 8192);
+		kstate_region_unmap(&r);
+		assert_int_equal(kstate_region_remove(f->store, "ram"), 0);
+	}
+	assert_int_equal(count_files(f->dir, "ram"), 0);
+}
+
+static int op_region_map_existing(struct fixture *f)
+{
+	struct kstate_region *r = NULL;
+	int rc = kstate_region_map(f->store, "kept", 0, 0, &r);
+
+	if (!rc)
+		assert_int_equal(((uint8_t *)kstate_region_addr(r))[100], 0xa5);
+	kstate_region_unmap(&r);
+	return rc;
+}
+
+static void check_region_kept(struct fixture *f, int rc)
+{
+	struct kstate_region *r = NULL;
+
+	(void)rc;
+	assert_int_equal(kstate_region_map(f->store, "kept", 0, 0, &r), 0);
+	assert_int_equal(kstate_region_size(r), 4096);
+	assert_int_equal(((uint8_t *)kstate_region_addr(r))[100], 0xa5);
+	kstate_region_unmap(&r);
+	check_intact(f, rc);
+}
+
+static int op_verify(struct fixture *f)
+{
+	return kstate_store_verify(f->store, 0);
+}
+
+/* At least three generations and a leftover temporary file before each gc attempt. */
+static char gc_last[32];
+
+static void gc_prepare(struct fixture *f)
+{
+	static unsigned long round;
+	char *tmp = path_in(f->dir, ".tmp.leftover.1.1");
+
+	while (kstate_store_generations(f->store, NULL, 0) < 3) {
+		snprintf(gc_last, sizeof(gc_last), "round-%lu", ++round);
+		assert_int_equal(save_text(f->store, "other", gc_last), 0);
+	}
+	write_whole(tmp, "x", 1);
+	free(tmp);
+}
+
+static int op_gc(struct fixture *f)
+{
+	return kstate_store_gc(f->store, 1);
+}
+
+/* Whatever a failed gc removed, the newest generation is intact and complete. */
+static void check_gc(struct fixture *f, int rc)
+{
+	(void)rc;
+	assert_text(f->store, 0, "other", gc_last);
+	assert_text(f->store, 0, "state", "intact");
+	assert_int_equal(kstate_store_verify(f->store, 0), 0);
+}
+
+#define JUNK "junk.0000000000000009.ksr"
+
+static void quarantine_prepare(struct fixture *f)
+{
+	char *junk = path_in(f->dir, JUNK);
+
+	write_whole(junk, "evidence", 8);
+	free(junk);
+}
+
+static int op_quarantine(struct fixture *f)
+{
+	return kstate_store_quarantine(f->store, JUNK);
+}
+
+/* Remove the files of @dir whose name starts with @prefix. */
+static void remove_prefixed(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			assert_int_equal(unlinkat(dirfd(d), de->d_name, 0), 0);
+	closedir(d);
+}
+
+static void test_fault_injection_store_open_create(void **state)
+{
+	struct fixture *f = *state;
+	int failures;
+
+	assert_int_equal(save_text(f->store, "state", "intact"), 0);
+	failures = fault_each_step(f, NULL, op_store_open, check_intact);
+	assert_true(failures >= 5);
+	print_message("      store open: %d injected failures\n", failures);
+	failures = fault_each_step(f, NULL, op_store_create, check_created);
+	assert_true(failures >= 8);
+	print_message("      store create: %d injected failures\n", failures);
+}
+
+static void test_fault_injection_region_map(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_region *r = NULL;
+	struct kstate_txn *t = NULL;
+	int failures;
+
+	assert_int_equal(save_text(f->store, "state", "intact"), 0);
+	failures = fault_each_step(f, NULL, op_region_create, check_region_created);
+	assert_true(failures >= 8);
+	print_message("      region create: %d injected failures\n", failures);
+
+	assert_int_equal(kstate_region_map(f->store, "kept", 4096, KSTATE_REGION_CREATE, &r),
+			 0);
+	((uint8_t *)kstate_region_addr(r))[100] = 0xa5;
+	assert_int_equal(kstate_region_persist(r, 0, 4096), 0);
+	kstate_region_unmap(&r);
+	assert_int_equal(kstate_txn_new(f->store, &t), 0);
+	assert_int_equal(kstate_txn_add_region(t, "kept"), 0);
+	assert_int_equal(kstate_txn_commit(t), 0);
+	kstate_txn_delete(&t);
+	failures = fault_each_step(f, NULL, op_region_map_existing, check_region_kept);
+	assert_true(failures >= 4);
+	print_message("      region map: %d injected failures\n", failures);
+}
+
+static void test_fault_injection_verify(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_region *r = NULL;
+	struct kstate_txn *t = NULL;
+	struct kstate_writer *w = NULL;
+	int failures;
+
+	/* A generation with two record files and a region: every kind of member. */
+	assert_int_equal(kstate_region_map(f->store, "pt", 4096, KSTATE_REGION_CREATE, &r), 0);
+	kstate_region_unmap(&r);
+	assert_int_equal(kstate_txn_new(f->store, &t), 0);
+	assert_int_equal(kstate_writer_new(f->store, t, "state", 1, &w), 0);
+	assert_int_equal(kstate_writer_add(w, 1, 0, "intact", 6), 0);
+	assert_int_equal(kstate_writer_commit(w), 0);
+	kstate_writer_delete(&w);
+	assert_int_equal(kstate_writer_new(f->store, t, "second", 1, &w), 0);
+	assert_int_equal(kstate_writer_add(w, 1, 0, "2", 1), 0);
+	assert_int_equal(kstate_writer_commit(w), 0);
+	kstate_writer_delete(&w);
+	assert_int_equal(kstate_txn_add_region(t, "pt"), 0);
+	assert_int_equal(kstate_txn_commit(t), 0);
+	kstate_txn_delete(&t);
+	failures = fault_each_step(f, NULL, op_verify, check_intact);
+	assert_true(failures >= 10);
+	print_message("      verify: %d injected failures\n", failures);
+}
+
+/*
+ * gc with every step failing in turn: whatever it managed to remove, the newest
+ * generation stays intact and complete, and a later gc finishes the job.
+ */
+static void test_fault_injection_gc(void **state)
+{
+	struct fixture *f = *state;
+	int failures;
+
+	kstate_store_set_keep(f->store, 100);	/* only the explicit gc removes anything */
+	assert_int_equal(save_text(f->store, "state", "intact"), 0);
+	failures = fault_each_step(f, gc_prepare, op_gc, check_gc);
+	/* The last, fault-free gc kept exactly the newest generation. */
+	assert_int_equal(kstate_store_generations(f->store, NULL, 0), 1);
+	assert_int_equal(count_files(f->dir, ".tmp."), 0);
+	assert_true(failures >= 10);
+	print_message("      gc: %d injected failures\n", failures);
+}
+
+/* A refused file is moved aside whole or left in place: never lost, never copied. */
+static void check_quarantined(struct fixture *f, int rc)
+{
+	char *qdir = path_in(f->dir, "quarantine");
+	int in_place, moved;
+
+	in_place = file_exists(f->dir, JUNK);
+	moved = file_exists(f->dir, "quarantine") ? count_files(qdir, JUNK ".") : 0;
+	assert_int_equal(in_place + moved, 1);
+	if (rc == 0)
+		assert_int_equal(moved, 1);
+	if (moved)
+		remove_prefixed(qdir, "junk.");
+	free(qdir);
+}
+
+static void test_fault_injection_quarantine(void **state)
+{
+	struct fixture *f = *state;
+	int failures;
+
+	failures = fault_each_step(f, quarantine_prepare, op_quarantine, check_quarantined);
+	assert_true(failures >= 3);
+	print_message("      quarantine: %d injected failures\n", failures);
 }
 
 static void test_region_map_write_reopen(void **state)
@@ -977,6 +1300,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_fault_injection_every_step, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_load_fault_injection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_store_open_create, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_region_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_quarantine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_map_write_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_in_generation_and_remove, setup,
