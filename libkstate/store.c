@@ -223,6 +223,42 @@ out:
 	return rc;
 }
 
+/*
+ * Whoever can write the store directory can delete, replace or plant the files the
+ * next boot restores (the module refuses to bind such a directory with -EPERM).  A
+ * writable open refuses a directory another user owns or that group or others may
+ * write; a read-only open (inspection) only warns.
+ */
+static int store_check_dir(struct kstate_store *s)
+{
+	bool writable = !(s->flags & KSTATE_STORE_RDONLY);
+	struct stat st;
+	int rc;
+
+	rc = kio_fstat(s->dirfd, &st);
+	if (rc)
+		return kstate_fail(s->ctx, rc, "%s: cannot stat the store directory: %s",
+				   s->path, strerror(-rc));
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		if (writable)
+			return kstate_fail(s->ctx, -EPERM, "%s: store directory is owned by uid "
+					   "%u, not by root or this user: chown it", s->path,
+					   (unsigned int)st.st_uid);
+		log_warn(s->ctx, "%s: store directory is owned by uid %u", s->path,
+			 (unsigned int)st.st_uid);
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		if (writable)
+			return kstate_fail(s->ctx, -EPERM, "%s: store directory is writable by "
+					   "%s (mode %04o): chmod go-w it (0700 is best)", s->path,
+					   (st.st_mode & S_IWOTH) ? "others" : "its group",
+					   (unsigned int)(st.st_mode & 07777));
+		log_warn(s->ctx, "%s: store directory is writable by group or others (mode "
+			 "%04o)", s->path, (unsigned int)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
 /**
  * kstate_store_new - open a store directory
  * @ctx: library context
@@ -235,8 +271,13 @@ out:
  * read member files.  Record files may live on any filesystem; on a DAX filesystem the
  * store's files are persistent memory (kstate_store_is_dax()).
  *
+ * Unless %KSTATE_STORE_RDONLY, the directory must be owned by root or the caller and not
+ * be writable by group or others: whoever can write it controls what the next boot
+ * restores.
+ *
  * Return: 0, -ENOENT when @path does not exist or is not a store (without
- * %KSTATE_STORE_CREATE), -ENOTDIR, or another negative errno; kstate_errormsg() says why.
+ * %KSTATE_STORE_CREATE), -ENOTDIR, -EPERM for a directory someone else could write, or
+ * another negative errno; kstate_errormsg() says why.
  */
 KSTATE_EXPORT int kstate_store_new(struct kstate_ctx *ctx, const char *path,
 				   unsigned int flags, struct kstate_store **out)
@@ -272,6 +313,9 @@ KSTATE_EXPORT int kstate_store_new(struct kstate_ctx *ctx, const char *path,
 		goto fail;
 	}
 	s->dirfd = rc;
+	rc = store_check_dir(s);
+	if (rc)
+		goto fail;
 	if (flags & KSTATE_STORE_CREATE) {
 		rc = store_lock(s);
 		if (rc)

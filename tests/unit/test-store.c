@@ -113,6 +113,43 @@ static void test_store_create_reopen(void **state)
 	kstate_store_delete(&again);			/* NULL-safe */
 }
 
+/*
+ * Whoever can write the store directory decides what the next boot restores: a
+ * writable open refuses a directory writable by group or others, or owned by another
+ * user; a read-only open (inspection) is allowed.
+ */
+static void test_store_dir_permissions(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_store *s = NULL;
+
+	assert_int_equal(save_text(f->store, "state", "1"), 0);
+	assert_int_equal(chmod(f->dir, 0770), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EPERM);
+	assert_non_null(strstr(kstate_errormsg(), "writable by its group (mode 0770)"));
+	assert_null(s);
+	assert_int_equal(chmod(f->dir, 01777), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_CREATE, &s), -EPERM);
+	assert_non_null(strstr(kstate_errormsg(), "writable by others"));
+	assert_non_null(strstr(kstate_errormsg(), "chmod go-w"));
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_RDONLY, &s), 0);
+	assert_text(s, 0, "state", "1");
+	kstate_store_delete(&s);
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), 0);
+	kstate_store_delete(&s);
+	/* Owned by another user: only root can hand the directory away to test it. */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(f->dir, 12345, 12345), 0);
+		assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EPERM);
+		assert_non_null(strstr(kstate_errormsg(), "owned by uid 12345"));
+		assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_RDONLY, &s), 0);
+		kstate_store_delete(&s);
+		assert_int_equal(chown(f->dir, 0, 0), 0);
+	}
+	assert_int_equal(chmod(f->dir, 0700), 0);
+}
+
 static void test_store_open_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -1275,6 +1312,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store_create_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_dir_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_reader_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_several_files_one_generation, setup,
 						teardown),
