@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #include "helpers.h"
+#include "kstate_format.h"
 #include "libkstate.h"
 
 /* Internal, from the static archive: make the Nth wrapped call fail. */
@@ -584,6 +585,227 @@ static void test_planted_files_refused(void **state)
 	assert_non_null(strstr(kstate_errormsg(), "not a plain file"));
 	free(target);
 	free(elsewhere);
+}
+
+/* The kstate.store, a manifest and a region replaced by links or a fifo: refused. */
+static void test_planted_store_files_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_generation *g = NULL;
+	struct kstate_store *s = NULL;
+	struct kstate_region *r = NULL;
+	struct kstate_txn *t = NULL;
+	char *hdr = path_in(f->dir, "kstate.store"), *man = path_in(f->dir,
+		"manifest.0000000000000002"), *reg = path_in(f->dir, "pt.region");
+	char *aside = path_in(f->dir, "aside");
+
+	assert_int_equal(kstate_region_map(f->store, "pt", 4096, KSTATE_REGION_CREATE, &r), 0);
+	kstate_region_unmap(&r);
+	assert_int_equal(save_text(f->store, "x", "1"), 0);
+	assert_int_equal(kstate_txn_new(f->store, &t), 0);
+	assert_int_equal(kstate_txn_add_region(t, "pt"), 0);
+	assert_int_equal(kstate_txn_commit(t), 0);
+	kstate_txn_delete(&t);
+
+	/* The store header as a symlink to a valid copy: never followed. */
+	assert_int_equal(rename(hdr, aside), 0);
+	assert_int_equal(symlink(aside, hdr), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -ELOOP);
+	assert_int_equal(unlink(hdr), 0);
+	assert_int_equal(link(aside, hdr), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EMLINK);
+	assert_int_equal(unlink(aside), 0);
+
+	/* The newest manifest as a fifo: refused without blocking, not skipped. */
+	assert_int_equal(rename(man, aside), 0);
+	assert_int_equal(mkfifo(man, 0600), 0);
+	assert_int_equal(kstate_generation_new(f->store, 0, &g), -EPERM);
+	assert_non_null(strstr(kstate_errormsg(), "manifest.0000000000000002"));
+	assert_int_equal(unlink(man), 0);
+	assert_int_equal(rename(aside, man), 0);
+	assert_int_equal(kstate_store_verify(f->store, 0), 0);
+
+	/* A region as a symlink or a hard link. */
+	assert_int_equal(rename(reg, aside), 0);
+	assert_int_equal(symlink(aside, reg), 0);
+	assert_int_equal(kstate_store_verify(f->store, 0), -ELOOP);
+	assert_int_equal(kstate_region_map(f->store, "pt", 0, 0, &r), -ELOOP);
+	assert_int_equal(unlink(reg), 0);
+	assert_int_equal(link(aside, reg), 0);
+	assert_int_equal(kstate_store_verify(f->store, 0), -EMLINK);
+	assert_int_equal(kstate_region_map(f->store, "pt", 0, 0, &r), -EMLINK);
+	assert_null(r);
+	free(hdr);
+	free(man);
+	free(reg);
+	free(aside);
+}
+
+/*
+ * A store writer who recomputes every checksum: rewrite record file @name of
+ * generation @gen with @mutate applied and its header CRC fixed, and make the manifest
+ * agree (entry size and whole-file CRC, entries CRC, header CRC).  CRCs are not a MAC:
+ * only the format rules stand between such a file and a client.
+ */
+static void craft_member(struct fixture *f, uint64_t gen, const char *name,
+			 void (*mutate)(u8 *buf, size_t len))
+{
+	char *rpath = path_in(f->dir, "%s.%016llx.ksr", name, (unsigned long long)gen);
+	char *mpath = path_in(f->dir, "manifest.%016llx", (unsigned long long)gen);
+	size_t rlen, mlen, i;
+	u8 *rec = read_whole(rpath, &rlen), *man = read_whole(mpath, &mlen);
+
+	mutate(rec, rlen);
+	put_le32(rec + 252, kstate_crc32c(rec, 252));
+	for (i = 256; i + 64 <= mlen; i += 64) {
+		if (strcmp((char *)man + i, name) == 0 && man[i + 52] == KSTATE_ENTRY_RECORDS) {
+			put_le32(man + i + 48, kstate_crc32c(rec, rlen));
+			break;
+		}
+	}
+	assert_true(i + 64 <= mlen);
+	put_le32(man + 76, kstate_crc32c(man + 256, mlen - 256));
+	put_le32(man + 252, kstate_crc32c(man, 252));
+	write_whole(rpath, rec, rlen);
+	write_whole(mpath, man, mlen);
+	free(rec);
+	free(man);
+	free(rpath);
+	free(mpath);
+}
+
+static void set_minor_99(u8 *buf, size_t len)
+{
+	(void)len;
+	buf[10] = 99;
+}
+
+static void set_major_2(u8 *buf, size_t len)
+{
+	(void)len;
+	buf[8] = 2;
+}
+
+static void set_incompat(u8 *buf, size_t len)
+{
+	(void)len;
+	put_le32(buf + 24, 0x10);
+}
+
+/* The first record claims 4 KiB; its CRC cannot cover bytes that are not there. */
+static void record_length_lies(u8 *buf, size_t len)
+{
+	(void)len;
+	put_le32(buf + 256 + 4, 4096);
+}
+
+static void payload_length_lies(u8 *buf, size_t len)
+{
+	(void)len;
+	buf[48] += 8;
+}
+
+static void record_count_lies(u8 *buf, size_t len)
+{
+	(void)len;
+	put_le32(buf + 56, 2);
+}
+
+static void test_crafted_members_refused(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		void (*mutate)(u8 *buf, size_t len);
+		int rc;
+	} cases[] = {
+		{ set_major_2, -EPROTO },		/* a newer format major version */
+		{ set_incompat, -EOPNOTSUPP },		/* an unknown incompat feature */
+		{ record_length_lies, -EOVERFLOW },
+		{ payload_length_lies, -EOVERFLOW },
+		{ record_count_lies, -EUCLEAN },
+	};
+	size_t i;
+	int rc;
+
+	assert_int_equal(save_text(f->store, "x", "payload"), 0);
+	assert_int_equal(save_text(f->store, "y", "other"), 0);
+	/* A newer minor version of the same major is read. */
+	craft_member(f, 1, "x", set_minor_99);
+	assert_text(f->store, 0, "x", "payload");
+	assert_int_equal(kstate_store_verify(f->store, 0), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = path_in(f->dir, "x.0000000000000001.ksr");
+		size_t len;
+		void *keep = read_whole(p, &len);
+
+		craft_member(f, 1, "x", cases[i].mutate);
+		free(load_text(f->store, 0, "x", &rc));
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: %d, expected %d (%s)", i, rc, cases[i].rc,
+				 kstate_errormsg());
+		assert_int_equal(kstate_store_verify(f->store, 0), cases[i].rc);
+		/* The other member of the generation is unaffected. */
+		assert_text(f->store, 0, "y", "other");
+		write_whole(p, keep, len);
+		craft_member(f, 1, "x", set_minor_99);
+		assert_text(f->store, 0, "x", "payload");
+		free(keep);
+		free(p);
+	}
+}
+
+/* Store header and manifest from a newer format, with valid checksums. */
+static void test_newer_store_and_manifest_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_generation *g = NULL;
+	struct kstate_store *s = NULL;
+	char *hdr = path_in(f->dir, "kstate.store");
+	char *man = path_in(f->dir, "manifest.0000000000000002");
+	size_t len;
+	u8 *buf, *orig;
+
+	assert_int_equal(save_text(f->store, "x", "1"), 0);
+	assert_int_equal(save_text(f->store, "x", "2"), 0);
+	buf = read_whole(hdr, &len);
+	put_le32(buf + 24, 0x1);		/* unknown incompat feature */
+	put_le32(buf + 124, kstate_crc32c(buf, 124));
+	write_whole(hdr, buf, len);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EOPNOTSUPP);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_RDONLY, &s),
+			 -EOPNOTSUPP);
+	buf[24] = 0;
+	buf[10] = 7;				/* newer minor: fine */
+	put_le32(buf + 124, kstate_crc32c(buf, 124));
+	write_whole(hdr, buf, len);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), 0);
+	kstate_store_delete(&s);
+	buf[8] = 2;				/* newer major */
+	put_le32(buf + 124, kstate_crc32c(buf, 124));
+	write_whole(hdr, buf, len);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EPROTO);
+	free(buf);
+
+	/* A newest manifest of a newer major version: refused, not silently skipped. */
+	buf = read_whole(man, &len);
+	orig = malloc(len);
+	memcpy(orig, buf, len);
+	buf[8] = 2;
+	put_le32(buf + 252, kstate_crc32c(buf, 252));
+	write_whole(man, buf, len);
+	assert_int_equal(kstate_generation_new(f->store, 0, &g), -EPROTO);
+	assert_non_null(strstr(kstate_errormsg(), "unsupported major version"));
+	memcpy(buf, orig, len);
+	put_le32(buf + 24, 0x2);		/* unknown incompat feature */
+	put_le32(buf + 252, kstate_crc32c(buf, 252));
+	write_whole(man, buf, len);
+	assert_int_equal(kstate_generation_new(f->store, 0, &g), -EOPNOTSUPP);
+	write_whole(man, orig, len);
+	assert_text(f->store, 0, "x", "2");
+	free(buf);
+	free(orig);
+	free(hdr);
+	free(man);
 }
 
 static void test_interrupted_generation_skipped(void **state)
@@ -1333,6 +1555,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_manifest_renamed_or_foreign_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_planted_files_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_planted_store_files_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crafted_members_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_store_and_manifest_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted_generation_skipped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_commit_fault_injection_every_step, setup,
