@@ -33,9 +33,9 @@ KSTATE_EXPORT int kstate_dev_new(struct kstate_ctx *ctx, struct kstate_dev **out
 	struct kstate_dev *dev;
 	int fd;
 
-	fd = open(KSTATE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	fd = kio_openat(AT_FDCWD, KSTATE_DEVICE_PATH, O_RDWR, 0);
 	if (fd < 0) {
-		int rc = -errno;
+		int rc = fd;
 
 		if (rc == -ENOENT || rc == -ENODEV || rc == -ENXIO)
 			return kstate_fail(ctx, -ENOENT, "%s: kstate module not loaded: run "
@@ -45,7 +45,7 @@ KSTATE_EXPORT int kstate_dev_new(struct kstate_ctx *ctx, struct kstate_dev **out
 					   KSTATE_DEVICE_PATH);
 		return kstate_fail(ctx, rc, "%s: %s", KSTATE_DEVICE_PATH, strerror(-rc));
 	}
-	dev = calloc(1, sizeof(*dev));
+	dev = kio_calloc(1, sizeof(*dev));
 	if (!dev) {
 		close(fd);
 		return kstate_fail(ctx, -ENOMEM, "out of memory");
@@ -71,7 +71,7 @@ KSTATE_EXPORT void kstate_dev_delete(struct kstate_dev **dev)
 
 static int dev_ioctl(struct kstate_dev *dev, unsigned long cmd, void *arg)
 {
-	return ioctl(dev->fd, cmd, arg) < 0 ? -errno : 0;
+	return kio_ioctl(dev->fd, cmd, arg);
 }
 
 /**
@@ -106,7 +106,7 @@ KSTATE_EXPORT int kstate_dev_status(struct kstate_dev *dev, struct kstate_ioc_st
 			break;
 		cap = status->client_count + 4;	/* clients may register meanwhile */
 		free(list);
-		list = calloc(cap, sizeof(*list));
+		list = kio_calloc(cap, sizeof(*list));
 		if (!list)
 			return kstate_fail(dev->ctx, -ENOMEM, "out of memory");
 	}
@@ -234,7 +234,7 @@ KSTATE_EXPORT int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn
 		return kstate_fail(dev->ctx, -EXDEV, "%s: the kstate module is bound to another "
 				   "store", s->path);
 	for (;;) {
-		me = calloc(cap, sizeof(*me));
+		me = kio_calloc(cap, sizeof(*me));
 		if (!me)
 			return kstate_fail(dev->ctx, -ENOMEM, "out of memory");
 		memset(&q, 0, sizeof(q));

@@ -133,7 +133,7 @@ static int file_new(struct kstate_ctx *ctx, const char *what, void *buf, size_t 
 	int rc;
 
 	f = kio_calloc(1, sizeof(*f));
-	if (!f || !(f->what = strdup(what))) {
+	if (!f || !(f->what = kio_strdup(what))) {
 		free(f);
 		free(buf);
 		return kstate_fail(ctx, -ENOMEM, "%s: out of memory", what);

@@ -11,7 +11,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -77,6 +79,59 @@ void *kio_realloc(void *ptr, size_t size)
 		return NULL;
 	}
 	return realloc(ptr, size);
+}
+
+char *kio_strdup(const char *s)
+{
+	if (fault_hit()) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return strdup(s);
+}
+
+/*
+ * A fault point for calls into other libraries (libpmem2) that allocate and map
+ * behind their own API: 0, or the injected negative errno to return instead.
+ */
+int kio_fault_point(void)
+{
+	return fault_hit() ? -fault_error : 0;
+}
+
+/* A store directory by path: the path may go through symlinks, the store's names not. */
+int kio_open_dir(const char *path)
+{
+	int fd;
+
+	if (fault_hit())
+		return -fault_error;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int kio_fstat(int fd, struct stat *st)
+{
+	FAULT_OR(fstat(fd, st));
+	return 0;
+}
+
+int kio_getrandom(void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (fault_hit())
+		return -fault_error;
+	n = getrandom(buf, len, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int kio_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	FAULT_OR(ioctl(fd, cmd, arg));
+	return 0;
 }
 
 /* Names inside a store are never followed if they are symlinks. */
@@ -188,7 +243,13 @@ int kio_msync(void *addr, size_t len)
 /* Without @replace, an existing destination is an error (-EEXIST), never overwritten. */
 int kio_renameat(int dirfd, const char *from, const char *to, bool replace)
 {
-	FAULT_OR(renameat2(dirfd, from, dirfd, to, replace ? 0 : RENAME_NOREPLACE));
+	return kio_rename_between(dirfd, from, dirfd, to, replace);
+}
+
+int kio_rename_between(int fromdir, const char *from, int todir, const char *to,
+		       bool replace)
+{
+	FAULT_OR(renameat2(fromdir, from, todir, to, replace ? 0 : RENAME_NOREPLACE));
 	return 0;
 }
 
@@ -285,7 +346,7 @@ int kio_list_dir(int dirfd, char ***names, size_t *count)
 			}
 			list = bigger;
 		}
-		list[n] = strdup(de->d_name);
+		list[n] = kio_strdup(de->d_name);
 		if (!list[n]) {
 			rc = -ENOMEM;
 			break;

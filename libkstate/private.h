@@ -44,9 +44,12 @@ int kstate_fail(struct kstate_ctx *ctx, int rc, const char *format, ...)
 
 /* ---------------------------------------------------------------------------------- */
 /* io.c: every syscall and allocation on the commit and load paths, so that tests can
- * make the Nth one fail (kstate_fault_inject) and check nothing is lost.
+ * make the Nth one fail (kstate_fault_inject) and check nothing is lost.  Only
+ * best-effort cleanup after a failure (unlinking a temporary file, closing, unlocking)
+ * calls libc directly: it has no error to report, and gc removes what it leaves.
  */
 struct iovec;
+struct stat;
 
 void kstate_fault_inject(unsigned long nth, int error);
 unsigned long kstate_fault_calls(void);
@@ -54,6 +57,14 @@ unsigned long kstate_fault_calls(void);
 void *kio_malloc(size_t size);
 void *kio_calloc(size_t n, size_t size);
 void *kio_realloc(void *ptr, size_t size);
+char *kio_strdup(const char *s);
+int kio_fault_point(void);
+int kio_open_dir(const char *path);
+int kio_fstat(int fd, struct stat *st);
+int kio_getrandom(void *buf, size_t len);
+int kio_ioctl(int fd, unsigned long cmd, void *arg);
+int kio_rename_between(int fromdir, const char *from, int todir, const char *to,
+		       bool replace);
 int kio_openat(int dirfd, const char *name, int flags, mode_t mode);
 int kio_fstat_regular(int fd, uint64_t *size);
 int kio_pwritev(int fd, struct iovec *iov, int iovcnt, uint64_t offset);

@@ -148,19 +148,25 @@ KSTATE_EXPORT int kstate_region_map(struct kstate_store *store, const char *name
 	if (rc)
 		goto fail;
 
-	rc = pmem2_config_new(&cfg);
+	rc = kio_fault_point();
+	if (!rc)
+		rc = pmem2_config_new(&cfg);
 	if (rc) {
 		rc = pmem2_fail(store, fname, "pmem2_config_new", rc);
 		goto fail;
 	}
 	rc = pmem2_config_set_required_store_granularity(cfg, PMEM2_GRANULARITY_PAGE);
 	if (!rc)
+		rc = kio_fault_point();
+	if (!rc)
 		rc = pmem2_source_from_fd(&r->src, r->fd);
 	if (rc) {
 		rc = pmem2_fail(store, fname, "pmem2 source", rc);
 		goto fail;
 	}
-	rc = pmem2_map_new(&r->map, cfg, r->src);
+	rc = kio_fault_point();
+	if (!rc)
+		rc = pmem2_map_new(&r->map, cfg, r->src);
 	if (rc) {
 		rc = pmem2_fail(store, fname, "pmem2_map_new", rc);
 		goto fail;

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,13 +87,12 @@ static int store_create_header(struct kstate_store *s)
 	struct kstate_store_info info = { 0 };
 	const char *step = "";
 	struct kstate_store_header h;
-	ssize_t n;
 	int rc;
 
-	n = getrandom(info.store_uuid, sizeof(info.store_uuid), 0);
-	if (n != (ssize_t)sizeof(info.store_uuid))
-		return kstate_fail(s->ctx, -EIO, "%s: no random bytes for the store UUID",
-				   s->path);
+	rc = kio_getrandom(info.store_uuid, sizeof(info.store_uuid));
+	if (rc)
+		return kstate_fail(s->ctx, rc, "%s: no random bytes for the store UUID: %s",
+				   s->path, strerror(-rc));
 	info.store_uuid[6] = (u8)((info.store_uuid[6] & 0x0f) | 0x40);	/* version 4 */
 	info.store_uuid[8] = (u8)((info.store_uuid[8] & 0x3f) | 0x80);	/* RFC 4122 */
 	info.creation_time_ns = kstate_now_ns();
@@ -225,6 +223,42 @@ out:
 	return rc;
 }
 
+/*
+ * Whoever can write the store directory can delete, replace or plant the files the
+ * next boot restores (the module refuses to bind such a directory with -EPERM).  A
+ * writable open refuses a directory another user owns or that group or others may
+ * write; a read-only open (inspection) only warns.
+ */
+static int store_check_dir(struct kstate_store *s)
+{
+	bool writable = !(s->flags & KSTATE_STORE_RDONLY);
+	struct stat st;
+	int rc;
+
+	rc = kio_fstat(s->dirfd, &st);
+	if (rc)
+		return kstate_fail(s->ctx, rc, "%s: cannot stat the store directory: %s",
+				   s->path, strerror(-rc));
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		if (writable)
+			return kstate_fail(s->ctx, -EPERM, "%s: store directory is owned by uid "
+					   "%u, not by root or this user: chown it", s->path,
+					   (unsigned int)st.st_uid);
+		log_warn(s->ctx, "%s: store directory is owned by uid %u", s->path,
+			 (unsigned int)st.st_uid);
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		if (writable)
+			return kstate_fail(s->ctx, -EPERM, "%s: store directory is writable by "
+					   "%s (mode %04o): chmod go-w it (0700 is best)", s->path,
+					   (st.st_mode & S_IWOTH) ? "others" : "its group",
+					   (unsigned int)(st.st_mode & 07777));
+		log_warn(s->ctx, "%s: store directory is writable by group or others (mode "
+			 "%04o)", s->path, (unsigned int)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
 /**
  * kstate_store_new - open a store directory
  * @ctx: library context
@@ -237,8 +271,13 @@ out:
  * read member files.  Record files may live on any filesystem; on a DAX filesystem the
  * store's files are persistent memory (kstate_store_is_dax()).
  *
+ * Unless %KSTATE_STORE_RDONLY, the directory must be owned by root or the caller and not
+ * be writable by group or others: whoever can write it controls what the next boot
+ * restores.
+ *
  * Return: 0, -ENOENT when @path does not exist or is not a store (without
- * %KSTATE_STORE_CREATE), -ENOTDIR, or another negative errno; kstate_errormsg() says why.
+ * %KSTATE_STORE_CREATE), -ENOTDIR, -EPERM for a directory someone else could write, or
+ * another negative errno; kstate_errormsg() says why.
  */
 KSTATE_EXPORT int kstate_store_new(struct kstate_ctx *ctx, const char *path,
 				   unsigned int flags, struct kstate_store **out)
@@ -251,21 +290,20 @@ KSTATE_EXPORT int kstate_store_new(struct kstate_ctx *ctx, const char *path,
 	if (flags & ~(KSTATE_STORE_CREATE | KSTATE_STORE_RDONLY) ||
 	    ((flags & KSTATE_STORE_CREATE) && (flags & KSTATE_STORE_RDONLY)))
 		return kstate_fail(ctx, -EINVAL, "%s: invalid store flags 0x%x", path, flags);
-	s = calloc(1, sizeof(*s));
+	s = kio_calloc(1, sizeof(*s));
 	if (!s)
 		return kstate_fail(ctx, -ENOMEM, "%s: out of memory", path);
 	s->ctx = ctx;
 	s->flags = flags;
 	s->keep = KSTATE_STORE_KEEP_DEFAULT;
 	s->dirfd = -1;
-	s->path = strdup(path);
+	s->path = kio_strdup(path);
 	if (!s->path) {
 		rc = kstate_fail(ctx, -ENOMEM, "%s: out of memory", path);
 		goto fail;
 	}
-	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0) {
-		rc = -errno;
+	rc = kio_open_dir(path);
+	if (rc < 0) {
 		if (rc == -ENOENT)
 			kstate_fail(ctx, rc, "%s: store directory does not exist: create it "
 				    "(on a DAX filesystem) first", path);
@@ -274,6 +312,10 @@ KSTATE_EXPORT int kstate_store_new(struct kstate_ctx *ctx, const char *path,
 				    strerror(-rc));
 		goto fail;
 	}
+	s->dirfd = rc;
+	rc = store_check_dir(s);
+	if (rc)
+		goto fail;
 	if (flags & KSTATE_STORE_CREATE) {
 		rc = store_lock(s);
 		if (rc)
@@ -582,7 +624,7 @@ static int gc_plan(struct kstate_store *s, unsigned int keep, const uint64_t *ge
 			kstate_records_filename(fname, sizeof(fname), entries[j].name,
 						entries[j].generation);
 			bigger = kio_realloc(st->referenced, (st->nref + 1) * sizeof(char *));
-			if (!bigger || !(bigger[st->nref] = strdup(fname))) {
+			if (!bigger || !(bigger[st->nref] = kio_strdup(fname))) {
 				if (bigger)
 					st->referenced = bigger;
 				free(entries);
@@ -757,10 +799,9 @@ KSTATE_EXPORT int kstate_store_quarantine(struct kstate_store *store, const char
 	}
 	snprintf(dest, sizeof(dest), "%s.%llu", filename,
 		 (unsigned long long)(kstate_now_ns() / 1000000000ULL));
-	if (renameat2(store->dirfd, filename, qfd, dest, RENAME_NOREPLACE) < 0) {
-		rc = -errno;
+	rc = kio_rename_between(store->dirfd, filename, qfd, dest, false);
+	if (rc)
 		goto fail;
-	}
 	rc = kio_fsync(qfd);
 	if (!rc)
 		rc = kio_fsync(store->dirfd);

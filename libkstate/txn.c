@@ -242,7 +242,7 @@ int txn_track_file(struct kstate_txn *t, const char *filename)
 	if (!bigger)
 		return -ENOMEM;
 	t->files = bigger;
-	t->files[t->nfiles] = strdup(filename);
+	t->files[t->nfiles] = kio_strdup(filename);
 	if (!t->files[t->nfiles])
 		return -ENOMEM;
 	t->nfiles++;

@@ -188,6 +188,15 @@ KSTATE_EXPORT int kstate_writer_commit(struct kstate_writer *writer)
 		step = "fsync";
 		rc = kio_fsync(writer->fd);
 	}
+	/*
+	 * Tracked before the rename: once the final name exists, an abandoned transaction
+	 * must remove it, or the next transaction, which reuses the generation number,
+	 * would find the name taken (-EEXIST) until a gc.
+	 */
+	if (!rc) {
+		step = "track";
+		rc = txn_track_file(writer->txn, writer->final);
+	}
 	if (!rc) {
 		kio_close(writer->fd);
 		writer->fd = -1;
@@ -204,9 +213,7 @@ KSTATE_EXPORT int kstate_writer_commit(struct kstate_writer *writer)
 				   strerror(-rc));
 	}
 	writer->tmp[0] = '\0';		/* nothing temporary left to clean up */
-	rc = txn_track_file(writer->txn, writer->final);
-	if (!rc)
-		rc = kio_fsync(s->dirfd);
+	rc = kio_fsync(s->dirfd);
 	if (rc) {
 		writer->failed = rc;
 		return kstate_fail(s->ctx, rc, "%s/%s: directory fsync: %s", s->path,

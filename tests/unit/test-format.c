@@ -654,7 +654,7 @@ static void test_manifest_entries_rules(void **state)
 	assert_int_equal(kstate_manifest_decode(buf, len, &mi, &fe), -EUCLEAN);
 	assert_string_equal(fe.what, "entries out of order or duplicated");
 	memcpy(buf, orig, len);
-	memcpy(e0, "zzz", 4);			/* out of order */
+	e0[0] = 'z';				/* "zolden" now sorts after "iommu-demo" */
 	fix_manifest_crcs(buf, len);
 	assert_int_equal(kstate_manifest_decode(buf, len, &mi, NULL), -EUCLEAN);
 	memcpy(buf, orig, len);

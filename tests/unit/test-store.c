@@ -3,6 +3,7 @@
  * test-store - libkstate stores, transactions, writers, readers, generations, gc and
  * regions, on an ordinary directory (no root, no devices).
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -11,6 +12,7 @@
 #include <syslog.h>
 
 #include "helpers.h"
+#include "kstate_format.h"
 #include "libkstate.h"
 #include "kstate_format.h"
 
@@ -111,6 +113,43 @@ static void test_store_create_reopen(void **state)
 	kstate_store_delete(&again);
 	assert_null(again);
 	kstate_store_delete(&again);			/* NULL-safe */
+}
+
+/*
+ * Whoever can write the store directory decides what the next boot restores: a
+ * writable open refuses a directory writable by group or others, or owned by another
+ * user; a read-only open (inspection) is allowed.
+ */
+static void test_store_dir_permissions(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_store *s = NULL;
+
+	assert_int_equal(save_text(f->store, "state", "1"), 0);
+	assert_int_equal(chmod(f->dir, 0770), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EPERM);
+	assert_non_null(strstr(kstate_errormsg(), "writable by its group (mode 0770)"));
+	assert_null(s);
+	assert_int_equal(chmod(f->dir, 01777), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_CREATE, &s), -EPERM);
+	assert_non_null(strstr(kstate_errormsg(), "writable by others"));
+	assert_non_null(strstr(kstate_errormsg(), "chmod go-w"));
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_RDONLY, &s), 0);
+	assert_text(s, 0, "state", "1");
+	kstate_store_delete(&s);
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), 0);
+	kstate_store_delete(&s);
+	/* Owned by another user: only root can hand the directory away to test it. */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(f->dir, 12345, 12345), 0);
+		assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EPERM);
+		assert_non_null(strstr(kstate_errormsg(), "owned by uid 12345"));
+		assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_RDONLY, &s), 0);
+		kstate_store_delete(&s);
+		assert_int_equal(chown(f->dir, 0, 0), 0);
+	}
+	assert_int_equal(chmod(f->dir, 0700), 0);
 }
 
 static void test_store_open_errors(void **state)
@@ -549,6 +588,227 @@ static void test_planted_files_refused(void **state)
 	free(elsewhere);
 }
 
+/* The kstate.store, a manifest and a region replaced by links or a fifo: refused. */
+static void test_planted_store_files_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_generation *g = NULL;
+	struct kstate_store *s = NULL;
+	struct kstate_region *r = NULL;
+	struct kstate_txn *t = NULL;
+	char *hdr = path_in(f->dir, "kstate.store"), *man = path_in(f->dir,
+		"manifest.0000000000000002"), *reg = path_in(f->dir, "pt.region");
+	char *aside = path_in(f->dir, "aside");
+
+	assert_int_equal(kstate_region_map(f->store, "pt", 4096, KSTATE_REGION_CREATE, &r), 0);
+	kstate_region_unmap(&r);
+	assert_int_equal(save_text(f->store, "x", "1"), 0);
+	assert_int_equal(kstate_txn_new(f->store, &t), 0);
+	assert_int_equal(kstate_txn_add_region(t, "pt"), 0);
+	assert_int_equal(kstate_txn_commit(t), 0);
+	kstate_txn_delete(&t);
+
+	/* The store header as a symlink to a valid copy: never followed. */
+	assert_int_equal(rename(hdr, aside), 0);
+	assert_int_equal(symlink(aside, hdr), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -ELOOP);
+	assert_int_equal(unlink(hdr), 0);
+	assert_int_equal(link(aside, hdr), 0);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EMLINK);
+	assert_int_equal(unlink(aside), 0);
+
+	/* The newest manifest as a fifo: refused without blocking, not skipped. */
+	assert_int_equal(rename(man, aside), 0);
+	assert_int_equal(mkfifo(man, 0600), 0);
+	assert_int_equal(kstate_generation_new(f->store, 0, &g), -EPERM);
+	assert_non_null(strstr(kstate_errormsg(), "manifest.0000000000000002"));
+	assert_int_equal(unlink(man), 0);
+	assert_int_equal(rename(aside, man), 0);
+	assert_int_equal(kstate_store_verify(f->store, 0), 0);
+
+	/* A region as a symlink or a hard link. */
+	assert_int_equal(rename(reg, aside), 0);
+	assert_int_equal(symlink(aside, reg), 0);
+	assert_int_equal(kstate_store_verify(f->store, 0), -ELOOP);
+	assert_int_equal(kstate_region_map(f->store, "pt", 0, 0, &r), -ELOOP);
+	assert_int_equal(unlink(reg), 0);
+	assert_int_equal(link(aside, reg), 0);
+	assert_int_equal(kstate_store_verify(f->store, 0), -EMLINK);
+	assert_int_equal(kstate_region_map(f->store, "pt", 0, 0, &r), -EMLINK);
+	assert_null(r);
+	free(hdr);
+	free(man);
+	free(reg);
+	free(aside);
+}
+
+/*
+ * A store writer who recomputes every checksum: rewrite record file @name of
+ * generation @gen with @mutate applied and its header CRC fixed, and make the manifest
+ * agree (entry size and whole-file CRC, entries CRC, header CRC).  CRCs are not a MAC:
+ * only the format rules stand between such a file and a client.
+ */
+static void craft_member(struct fixture *f, uint64_t gen, const char *name,
+			 void (*mutate)(u8 *buf, size_t len))
+{
+	char *rpath = path_in(f->dir, "%s.%016llx.ksr", name, (unsigned long long)gen);
+	char *mpath = path_in(f->dir, "manifest.%016llx", (unsigned long long)gen);
+	size_t rlen, mlen, i;
+	u8 *rec = read_whole(rpath, &rlen), *man = read_whole(mpath, &mlen);
+
+	mutate(rec, rlen);
+	put_le32(rec + 252, kstate_crc32c(rec, 252));
+	for (i = 256; i + 64 <= mlen; i += 64) {
+		if (strcmp((char *)man + i, name) == 0 && man[i + 52] == KSTATE_ENTRY_RECORDS) {
+			put_le32(man + i + 48, kstate_crc32c(rec, rlen));
+			break;
+		}
+	}
+	assert_true(i + 64 <= mlen);
+	put_le32(man + 76, kstate_crc32c(man + 256, mlen - 256));
+	put_le32(man + 252, kstate_crc32c(man, 252));
+	write_whole(rpath, rec, rlen);
+	write_whole(mpath, man, mlen);
+	free(rec);
+	free(man);
+	free(rpath);
+	free(mpath);
+}
+
+static void set_minor_99(u8 *buf, size_t len)
+{
+	(void)len;
+	buf[10] = 99;
+}
+
+static void set_major_2(u8 *buf, size_t len)
+{
+	(void)len;
+	buf[8] = 2;
+}
+
+static void set_incompat(u8 *buf, size_t len)
+{
+	(void)len;
+	put_le32(buf + 24, 0x10);
+}
+
+/* The first record claims 4 KiB; its CRC cannot cover bytes that are not there. */
+static void record_length_lies(u8 *buf, size_t len)
+{
+	(void)len;
+	put_le32(buf + 256 + 4, 4096);
+}
+
+static void payload_length_lies(u8 *buf, size_t len)
+{
+	(void)len;
+	buf[48] += 8;
+}
+
+static void record_count_lies(u8 *buf, size_t len)
+{
+	(void)len;
+	put_le32(buf + 56, 2);
+}
+
+static void test_crafted_members_refused(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		void (*mutate)(u8 *buf, size_t len);
+		int rc;
+	} cases[] = {
+		{ set_major_2, -EPROTO },		/* a newer format major version */
+		{ set_incompat, -EOPNOTSUPP },		/* an unknown incompat feature */
+		{ record_length_lies, -EOVERFLOW },
+		{ payload_length_lies, -EOVERFLOW },
+		{ record_count_lies, -EUCLEAN },
+	};
+	size_t i;
+	int rc;
+
+	assert_int_equal(save_text(f->store, "x", "payload"), 0);
+	assert_int_equal(save_text(f->store, "y", "other"), 0);
+	/* A newer minor version of the same major is read. */
+	craft_member(f, 1, "x", set_minor_99);
+	assert_text(f->store, 0, "x", "payload");
+	assert_int_equal(kstate_store_verify(f->store, 0), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = path_in(f->dir, "x.0000000000000001.ksr");
+		size_t len;
+		void *keep = read_whole(p, &len);
+
+		craft_member(f, 1, "x", cases[i].mutate);
+		free(load_text(f->store, 0, "x", &rc));
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: %d, expected %d (%s)", i, rc, cases[i].rc,
+				 kstate_errormsg());
+		assert_int_equal(kstate_store_verify(f->store, 0), cases[i].rc);
+		/* The other member of the generation is unaffected. */
+		assert_text(f->store, 0, "y", "other");
+		write_whole(p, keep, len);
+		craft_member(f, 1, "x", set_minor_99);
+		assert_text(f->store, 0, "x", "payload");
+		free(keep);
+		free(p);
+	}
+}
+
+/* Store header and manifest from a newer format, with valid checksums. */
+static void test_newer_store_and_manifest_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_generation *g = NULL;
+	struct kstate_store *s = NULL;
+	char *hdr = path_in(f->dir, "kstate.store");
+	char *man = path_in(f->dir, "manifest.0000000000000002");
+	size_t len;
+	u8 *buf, *orig;
+
+	assert_int_equal(save_text(f->store, "x", "1"), 0);
+	assert_int_equal(save_text(f->store, "x", "2"), 0);
+	buf = read_whole(hdr, &len);
+	put_le32(buf + 24, 0x1);		/* unknown incompat feature */
+	put_le32(buf + 124, kstate_crc32c(buf, 124));
+	write_whole(hdr, buf, len);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EOPNOTSUPP);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, KSTATE_STORE_RDONLY, &s),
+			 -EOPNOTSUPP);
+	buf[24] = 0;
+	buf[10] = 7;				/* newer minor: fine */
+	put_le32(buf + 124, kstate_crc32c(buf, 124));
+	write_whole(hdr, buf, len);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), 0);
+	kstate_store_delete(&s);
+	buf[8] = 2;				/* newer major */
+	put_le32(buf + 124, kstate_crc32c(buf, 124));
+	write_whole(hdr, buf, len);
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &s), -EPROTO);
+	free(buf);
+
+	/* A newest manifest of a newer major version: refused, not silently skipped. */
+	buf = read_whole(man, &len);
+	orig = malloc(len);
+	memcpy(orig, buf, len);
+	buf[8] = 2;
+	put_le32(buf + 252, kstate_crc32c(buf, 252));
+	write_whole(man, buf, len);
+	assert_int_equal(kstate_generation_new(f->store, 0, &g), -EPROTO);
+	assert_non_null(strstr(kstate_errormsg(), "unsupported major version"));
+	memcpy(buf, orig, len);
+	put_le32(buf + 24, 0x2);		/* unknown incompat feature */
+	put_le32(buf + 252, kstate_crc32c(buf, 252));
+	write_whole(man, buf, len);
+	assert_int_equal(kstate_generation_new(f->store, 0, &g), -EOPNOTSUPP);
+	write_whole(man, orig, len);
+	assert_text(f->store, 0, "x", "2");
+	free(buf);
+	free(orig);
+	free(hdr);
+	free(man);
+}
+
 static void test_interrupted_generation_skipped(void **state)
 {
 	struct fixture *f = *state;
@@ -626,8 +886,12 @@ static void test_commit_fault_injection_every_step(void **state)
 		assert_int_equal(kstate_store_verify(fresh, 0), 0);
 		kstate_store_delete(&fresh);
 		assert_int_equal(count_files(f->dir, ".tmp."), 0);
-		if (calls < nth)
+		if (calls < nth) {
+			/* No fault this time: whatever earlier failures left must not stop it. */
+			if (rc)
+				fail_msg("fault-free commit: %d (%s)", rc, kstate_errormsg());
 			break;	/* this commit made fewer calls than nth: all steps covered */
+		}
 	}
 	assert_true(failures > 10);
 	print_message("      commit survived %d injected failures over %lu steps\n", failures,
@@ -687,6 +951,324 @@ static void test_load_fault_injection(void **state)
 			break;
 	}
 	assert_true(nth > 5);
+}
+
+/*
+ * Run @op with the 1st, 2nd, ... wrapped call failing until it makes fewer calls than
+ * that (so every step failed once and the last run saw no fault).  A failure must be
+ * the injected -EIO (or -ENOMEM for an allocation), with a message; the last run must
+ * succeed.  @check then inspects what the store looks like.  Leaks on every failure
+ * path are what the ASan/LSan and valgrind runs of this test catch.
+ */
+typedef void (*fault_prep)(struct fixture *f);
+typedef int (*fault_op)(struct fixture *f);
+typedef void (*fault_check)(struct fixture *f, int rc);
+
+static int fault_each_step(struct fixture *f, fault_prep prep, fault_op op, fault_check check)
+{
+	unsigned long nth, calls;
+	int rc, failures = 0;
+
+	for (nth = 1;; nth++) {
+		if (prep)
+			prep(f);
+		kstate_fault_inject(nth, EIO);
+		rc = op(f);
+		calls = kstate_fault_calls();
+		kstate_fault_inject(0, 0);
+		if (rc) {
+			failures++;
+			if (rc != -EIO && rc != -ENOMEM)
+				fail_msg("step %lu: %d (%s)", nth, rc, kstate_errormsg());
+			assert_true(kstate_errormsg()[0] != '\0');
+		}
+		check(f, rc);
+		if (calls < nth) {
+			assert_int_equal(rc, 0);
+			break;
+		}
+	}
+	return failures;
+}
+
+/* After any failure, the store still opens, and its newest generation is intact. */
+static void check_intact(struct fixture *f, int rc)
+{
+	struct kstate_store *fresh = NULL;
+
+	(void)rc;
+	assert_int_equal(kstate_store_new(f->ctx, f->dir, 0, &fresh), 0);
+	assert_text(fresh, 0, "state", "intact");
+	assert_int_equal(kstate_store_verify(fresh, 0), 0);
+	kstate_store_delete(&fresh);
+	assert_int_equal(count_files(f->dir, ".tmp."), 0);
+}
+
+static int op_store_open(struct fixture *f)
+{
+	struct kstate_store *s = NULL;
+	int rc = kstate_store_new(f->ctx, f->dir, 0, &s);
+
+	if (rc)
+		assert_null(s);
+	kstate_store_delete(&s);
+	return rc;
+}
+
+static int op_store_create(struct fixture *f)
+{
+	struct kstate_store *s = NULL;
+	char *sub = path_in(f->dir, "new");
+	int rc;
+
+	assert_int_equal(mkdir(sub, 0700), 0);
+	rc = kstate_store_new(f->ctx, sub, KSTATE_STORE_CREATE, &s);
+	kstate_store_delete(&s);
+	free(sub);
+	return rc;
+}
+
+/* A failed create leaves no store or a valid empty one, never a torn header. */
+static void check_created(struct fixture *f, int rc)
+{
+	struct kstate_store *s = NULL;
+	char *sub = path_in(f->dir, "new");
+	int orc = kstate_store_new(f->ctx, sub, 0, &s);
+
+	if (rc == 0)
+		assert_int_equal(orc, 0);
+	assert_true(orc == 0 || orc == -ENOENT);
+	if (orc == 0)
+		assert_int_equal(kstate_store_generation(s), 0);
+	kstate_store_delete(&s);
+	assert_int_equal(count_files(sub, ".tmp."), 0);
+	remove_tree(sub);
+}
+
+static int op_region_create(struct fixture *f)
+{
+	struct kstate_region *r = NULL;
+	int rc = kstate_region_map(f->store, "ram", 8192, KSTATE_REGION_CREATE, &r);
+
+	if (!rc) {
+		memset(kstate_region_addr(r), 0x5a, 8192);
+		rc = kstate_region_persist(r, 0, 8192);
+	}
+	kstate_region_unmap(&r);
+	return rc;
+}
+
+/* A region is created whole or not at all; the next round starts without it. */
+static void check_region_created(struct fixture *f, int rc)
+{
+	struct kstate_region *r = NULL;
+
+	if (rc == 0 || file_exists(f->dir, "ram.region")) {
+		assert_int_equal(kstate_region_map(f->store, "ram", 0, 0, &r), 0);
+		assert_int_equal(kstate_region_size(r), 8192);
+		kstate_region_unmap(&r);
+		assert_int_equal(kstate_region_remove(f->store, "ram"), 0);
+	}
+	assert_int_equal(count_files(f->dir, "ram"), 0);
+}
+
+static int op_region_map_existing(struct fixture *f)
+{
+	struct kstate_region *r = NULL;
+	int rc = kstate_region_map(f->store, "kept", 0, 0, &r);
+
+	if (!rc)
+		assert_int_equal(((uint8_t *)kstate_region_addr(r))[100], 0xa5);
+	kstate_region_unmap(&r);
+	return rc;
+}
+
+static void check_region_kept(struct fixture *f, int rc)
+{
+	struct kstate_region *r = NULL;
+
+	(void)rc;
+	assert_int_equal(kstate_region_map(f->store, "kept", 0, 0, &r), 0);
+	assert_int_equal(kstate_region_size(r), 4096);
+	assert_int_equal(((uint8_t *)kstate_region_addr(r))[100], 0xa5);
+	kstate_region_unmap(&r);
+	check_intact(f, rc);
+}
+
+static int op_verify(struct fixture *f)
+{
+	return kstate_store_verify(f->store, 0);
+}
+
+/* At least three generations and a leftover temporary file before each gc attempt. */
+static char gc_last[32];
+
+static void gc_prepare(struct fixture *f)
+{
+	static unsigned long round;
+	char *tmp = path_in(f->dir, ".tmp.leftover.1.1");
+
+	while (kstate_store_generations(f->store, NULL, 0) < 3) {
+		snprintf(gc_last, sizeof(gc_last), "round-%lu", ++round);
+		assert_int_equal(save_text(f->store, "other", gc_last), 0);
+	}
+	write_whole(tmp, "x", 1);
+	free(tmp);
+}
+
+static int op_gc(struct fixture *f)
+{
+	return kstate_store_gc(f->store, 1);
+}
+
+/* Whatever a failed gc removed, the newest generation is intact and complete. */
+static void check_gc(struct fixture *f, int rc)
+{
+	(void)rc;
+	assert_text(f->store, 0, "other", gc_last);
+	assert_text(f->store, 0, "state", "intact");
+	assert_int_equal(kstate_store_verify(f->store, 0), 0);
+}
+
+#define JUNK "junk.0000000000000009.ksr"
+
+static void quarantine_prepare(struct fixture *f)
+{
+	char *junk = path_in(f->dir, JUNK);
+
+	write_whole(junk, "evidence", 8);
+	free(junk);
+}
+
+static int op_quarantine(struct fixture *f)
+{
+	return kstate_store_quarantine(f->store, JUNK);
+}
+
+/* Remove the files of @dir whose name starts with @prefix. */
+static void remove_prefixed(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			assert_int_equal(unlinkat(dirfd(d), de->d_name, 0), 0);
+	closedir(d);
+}
+
+static void test_fault_injection_store_open_create(void **state)
+{
+	struct fixture *f = *state;
+	int failures;
+
+	assert_int_equal(save_text(f->store, "state", "intact"), 0);
+	failures = fault_each_step(f, NULL, op_store_open, check_intact);
+	assert_true(failures >= 5);
+	print_message("      store open: %d injected failures\n", failures);
+	failures = fault_each_step(f, NULL, op_store_create, check_created);
+	assert_true(failures >= 8);
+	print_message("      store create: %d injected failures\n", failures);
+}
+
+static void test_fault_injection_region_map(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_region *r = NULL;
+	struct kstate_txn *t = NULL;
+	int failures;
+
+	assert_int_equal(save_text(f->store, "state", "intact"), 0);
+	failures = fault_each_step(f, NULL, op_region_create, check_region_created);
+	assert_true(failures >= 8);
+	print_message("      region create: %d injected failures\n", failures);
+
+	assert_int_equal(kstate_region_map(f->store, "kept", 4096, KSTATE_REGION_CREATE, &r),
+			 0);
+	((uint8_t *)kstate_region_addr(r))[100] = 0xa5;
+	assert_int_equal(kstate_region_persist(r, 0, 4096), 0);
+	kstate_region_unmap(&r);
+	assert_int_equal(kstate_txn_new(f->store, &t), 0);
+	assert_int_equal(kstate_txn_add_region(t, "kept"), 0);
+	assert_int_equal(kstate_txn_commit(t), 0);
+	kstate_txn_delete(&t);
+	failures = fault_each_step(f, NULL, op_region_map_existing, check_region_kept);
+	assert_true(failures >= 4);
+	print_message("      region map: %d injected failures\n", failures);
+}
+
+static void test_fault_injection_verify(void **state)
+{
+	struct fixture *f = *state;
+	struct kstate_region *r = NULL;
+	struct kstate_txn *t = NULL;
+	struct kstate_writer *w = NULL;
+	int failures;
+
+	/* A generation with two record files and a region: every kind of member. */
+	assert_int_equal(kstate_region_map(f->store, "pt", 4096, KSTATE_REGION_CREATE, &r), 0);
+	kstate_region_unmap(&r);
+	assert_int_equal(kstate_txn_new(f->store, &t), 0);
+	assert_int_equal(kstate_writer_new(f->store, t, "state", 1, &w), 0);
+	assert_int_equal(kstate_writer_add(w, 1, 0, "intact", 6), 0);
+	assert_int_equal(kstate_writer_commit(w), 0);
+	kstate_writer_delete(&w);
+	assert_int_equal(kstate_writer_new(f->store, t, "second", 1, &w), 0);
+	assert_int_equal(kstate_writer_add(w, 1, 0, "2", 1), 0);
+	assert_int_equal(kstate_writer_commit(w), 0);
+	kstate_writer_delete(&w);
+	assert_int_equal(kstate_txn_add_region(t, "pt"), 0);
+	assert_int_equal(kstate_txn_commit(t), 0);
+	kstate_txn_delete(&t);
+	failures = fault_each_step(f, NULL, op_verify, check_intact);
+	assert_true(failures >= 10);
+	print_message("      verify: %d injected failures\n", failures);
+}
+
+/*
+ * gc with every step failing in turn: whatever it managed to remove, the newest
+ * generation stays intact and complete, and a later gc finishes the job.
+ */
+static void test_fault_injection_gc(void **state)
+{
+	struct fixture *f = *state;
+	int failures;
+
+	kstate_store_set_keep(f->store, 100);	/* only the explicit gc removes anything */
+	assert_int_equal(save_text(f->store, "state", "intact"), 0);
+	failures = fault_each_step(f, gc_prepare, op_gc, check_gc);
+	/* The last, fault-free gc kept exactly the newest generation. */
+	assert_int_equal(kstate_store_generations(f->store, NULL, 0), 1);
+	assert_int_equal(count_files(f->dir, ".tmp."), 0);
+	assert_true(failures >= 10);
+	print_message("      gc: %d injected failures\n", failures);
+}
+
+/* A refused file is moved aside whole or left in place: never lost, never copied. */
+static void check_quarantined(struct fixture *f, int rc)
+{
+	char *qdir = path_in(f->dir, "quarantine");
+	int in_place, moved;
+
+	in_place = file_exists(f->dir, JUNK);
+	moved = file_exists(f->dir, "quarantine") ? count_files(qdir, JUNK ".") : 0;
+	assert_int_equal(in_place + moved, 1);
+	if (rc == 0)
+		assert_int_equal(moved, 1);
+	if (moved)
+		remove_prefixed(qdir, "junk.");
+	free(qdir);
+}
+
+static void test_fault_injection_quarantine(void **state)
+{
+	struct fixture *f = *state;
+	int failures;
+
+	failures = fault_each_step(f, quarantine_prepare, op_quarantine, check_quarantined);
+	assert_true(failures >= 3);
+	print_message("      quarantine: %d injected failures\n", failures);
 }
 
 static void test_region_map_write_reopen(void **state)
@@ -981,6 +1563,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store_create_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_dir_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_reader_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_several_files_one_generation, setup,
 						teardown),
@@ -1001,12 +1584,22 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_manifest_renamed_or_foreign_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_planted_files_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_planted_store_files_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crafted_members_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_store_and_manifest_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted_generation_skipped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_commit_fault_injection_every_step, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_load_fault_injection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_unknown_ro_compat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_store_open_create, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_region_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection_quarantine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_map_write_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_in_generation_and_remove, setup,
