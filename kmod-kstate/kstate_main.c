@@ -306,7 +306,7 @@ static long ioc_save(void __user *arg)
 		rc = -ENOSPC;
 		goto report;
 	}
-	entries = kvcalloc(need ? need : 1, sizeof(*entries), GFP_KERNEL);
+	entries = kstate_buf_alloc(need, sizeof(*entries), "save_entries");
 	if (!entries) {
 		rc = -ENOMEM;
 		goto out;
@@ -350,7 +350,7 @@ report:
 		rc = -EFAULT;
 out:
 	mutex_unlock(&kstate_mutex);
-	kvfree(entries);
+	kstate_buf_free(entries);
 	return rc;
 }
 

@@ -28,12 +28,27 @@ struct kstate_store kstate_store;
  */
 struct file *kstate_store_open(const char *name, int flags, umode_t mode)
 {
+	struct file *f;
+
 	if (!kstate_store.bound)
 		return ERR_PTR(-ENXIO);
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return ERR_PTR(-EINVAL);
-	return file_open_root(&kstate_store.dir, name,
-			      flags | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, mode & 0600);
+	f = file_open_root(&kstate_store.dir, name,
+			   flags | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, mode & 0600);
+	if (!IS_ERR(f))
+		atomic_inc(&kstate_files_open);
+	return f;
+}
+
+/**
+ * kstate_store_close - close a file from kstate_store_open()
+ * @f: the file
+ */
+void kstate_store_close(struct file *f)
+{
+	atomic_dec(&kstate_files_open);
+	fput(f);
 }
 
 /* A file kstate trusts is a regular file with one link, owned by root. */
@@ -61,7 +76,7 @@ static int check_plain_file(struct file *f, const char *name)
  * kstate_store_read - read a whole file of the bound store into memory
  * @name: file name
  * @max: largest size accepted
- * @buf: out: kvmalloc'ed contents, free with kvfree()
+ * @buf: out: the contents, free with kstate_buf_free()
  * @len: out: size
  *
  * Return: 0, -EFBIG above @max, or another negative errno.
@@ -73,6 +88,9 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
 	void *data;
 	int rc;
 
+	rc = kstate_fault("read_open", -EIO);
+	if (rc)
+		return rc;
 	f = kstate_store_open(name, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
@@ -85,13 +103,16 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
 		rc = -EFBIG;
 		goto out;
 	}
-	data = kvmalloc(size ? size : 1, GFP_KERNEL);
+	data = kstate_buf_alloc(size, 1, "read_alloc");
 	if (!data) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	while (pos < size) {
-		ssize_t n = kernel_read(f, data + pos, size - pos, &pos);
+		ssize_t n = kstate_fault("read", -EIO);
+
+		if (!n)
+			n = kernel_read(f, data + pos, size - pos, &pos);
 
 		if (n < 0) {
 			rc = n;
@@ -103,13 +124,13 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
 		}
 	}
 	if (rc) {
-		kvfree(data);
+		kstate_buf_free(data);
 		goto out;
 	}
 	*buf = data;
 	*len = size;
 out:
-	fput(f);
+	kstate_store_close(f);
 	return rc;
 }
 
@@ -175,8 +196,7 @@ static int load_manifest(u64 generation, const u8 *uuid)
 		rc = -EXDEV;
 		goto out;
 	}
-	entries = kvcalloc(info.entry_count ? info.entry_count : 1, sizeof(*entries),
-			   GFP_KERNEL);
+	entries = kstate_buf_alloc(info.entry_count, sizeof(*entries), "bind_alloc");
 	if (!entries) {
 		rc = -ENOMEM;
 		goto out;
@@ -190,7 +210,7 @@ static int load_manifest(u64 generation, const u8 *uuid)
 	kstate_store.entries = entries;
 	kstate_store.entry_count = n;
 out:
-	kvfree(buf);
+	kstate_buf_free(buf);
 	return rc;
 }
 
@@ -244,7 +264,7 @@ void kstate_store_unbind(void)
 {
 	if (!kstate_store.bound)
 		return;
-	kvfree(kstate_store.entries);
+	kstate_buf_free(kstate_store.entries);
 	kstate_store.entries = NULL;
 	kstate_store.entry_count = 0;
 	path_put(&kstate_store.dir);
