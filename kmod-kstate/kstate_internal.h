@@ -51,6 +51,7 @@ extern struct kstate_store kstate_store;
 /* kstate_store.c */
 struct file *kstate_store_open(const char *name, int flags, umode_t mode);
 void kstate_store_close(struct file *f);
+int kstate_store_check_file(struct file *f, const char *name);
 int kstate_store_read(const char *name, size_t max, void **buf, size_t *len);
 int kstate_store_unlink(const char *name);
 int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid);
@@ -79,5 +80,6 @@ extern atomic_t kstate_dax_refs;
 
 void kstate_client_fail(struct kstate_client *client, int error, const char *fmt, ...)
 	__printf(3, 4);
+void kstate_client_fail_why(struct kstate_client *client, int error, const char *what);
 
 #endif /* _KSTATE_INTERNAL_H */

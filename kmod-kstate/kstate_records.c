@@ -278,7 +278,7 @@ int kstate_records_restore(struct kstate_client *client, const struct kstate_ent
 	r.pos = KSTATE_FILE_HEADER_SIZE;
 	rc = client->ops->restore(client, &r, fi.client_version);
 	if (rc && !client->error)
-		kstate_client_fail(client, rc, "restore callback refused its state (%d)", rc);
+		kstate_client_fail_why(client, rc, "restore callback refused its state");
 out:
 	kstate_buf_free(buf);
 	return rc;

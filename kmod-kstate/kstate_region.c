@@ -220,15 +220,16 @@ int kstate_region_open(struct kstate_client *client, const char *name,
 		goto fail;
 	}
 	inode = file_inode(r->file);
+	rc = kstate_store_check_file(r->file, fname);
+	if (rc) {
+		pr_err("%s: region %s: %s is not a plain file of root's, refused\n",
+		       client->name, name, fname);
+		goto fail;
+	}
 	if (!IS_DAX(inode) || inode->i_blkbits != PAGE_SHIFT) {
 		rc = -EOPNOTSUPP;
 		pr_err("%s: region %s: the store is not on a DAX filesystem with %lu-byte blocks (mount it with -o dax=always)\n",
 		       client->name, name, PAGE_SIZE);
-		goto fail;
-	}
-	if (!S_ISREG(inode->i_mode) || inode->i_nlink != 1) {
-		rc = -EPERM;
-		pr_err("%s: region %s: %s is not a plain file\n", client->name, name, fname);
 		goto fail;
 	}
 	if (r->is_new) {

@@ -21,7 +21,8 @@ struct kstate_store kstate_store;
 /**
  * kstate_store_open - open a file of the bound store
  * @name: a plain file name (no '/')
- * @flags: open flags; O_NOFOLLOW is always added
+ * @flags: open flags; O_NOFOLLOW is always added, and O_NONBLOCK without O_CREAT so
+ *	that a fifo planted in the store cannot block the opener (and kstate_mutex)
  * @mode: mode for O_CREAT, masked to 0600
  *
  * Return: the file or an ERR_PTR.
@@ -34,6 +35,8 @@ struct file *kstate_store_open(const char *name, int flags, umode_t mode)
 		return ERR_PTR(-ENXIO);
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return ERR_PTR(-EINVAL);
+	if (!(flags & O_CREAT))
+		flags |= O_NONBLOCK;
 	f = file_open_root(&kstate_store.dir, name,
 			   flags | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, mode & 0600);
 	if (!IS_ERR(f))
@@ -51,8 +54,17 @@ void kstate_store_close(struct file *f)
 	fput(f);
 }
 
-/* A file kstate trusts is a regular file with one link, owned by root. */
-static int check_plain_file(struct file *f, const char *name)
+/**
+ * kstate_store_check_file - refuse anything but a plain file of root's
+ * @f: a file of the store
+ * @name: its name, for the message
+ *
+ * A file kstate trusts is a regular file with one link, owned by root: not a fifo or
+ * device planted in its place, not a hard link to a file someone else can change.
+ *
+ * Return: 0, -EPERM or -EMLINK.
+ */
+int kstate_store_check_file(struct file *f, const char *name)
 {
 	struct inode *inode = file_inode(f);
 
@@ -94,7 +106,7 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
 	f = kstate_store_open(name, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	rc = check_plain_file(f, name);
+	rc = kstate_store_check_file(f, name);
 	if (rc)
 		goto out;
 	size = i_size_read(file_inode(f));
