@@ -7,6 +7,7 @@
 #ifndef _KSTATE_INTERNAL_H
 #define _KSTATE_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
@@ -49,6 +50,8 @@ extern struct kstate_store kstate_store;
 
 /* kstate_store.c */
 struct file *kstate_store_open(const char *name, int flags, umode_t mode);
+void kstate_store_close(struct file *f);
+int kstate_store_check_file(struct file *f, const char *name);
 int kstate_store_read(const char *name, size_t max, void **buf, size_t *len);
 int kstate_store_unlink(const char *name);
 int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid);
@@ -66,7 +69,17 @@ int kstate_region_entries(struct kstate_client *client, u64 generation,
 void kstate_regions_release(struct kstate_client *client);
 u32 kstate_region_count(struct kstate_client *client);
 
+/* kstate_fault.c: fault injection points and resource counters (tests) */
+int kstate_fault(const char *where, int error);
+void *kstate_buf_alloc(size_t n, size_t size, const char *where);
+void kstate_buf_free(void *p);
+extern atomic_t kstate_files_open;
+extern atomic_t kstate_buffers;
+extern atomic_t kstate_regions;
+extern atomic_t kstate_dax_refs;
+
 void kstate_client_fail(struct kstate_client *client, int error, const char *fmt, ...)
 	__printf(3, 4);
+void kstate_client_fail_why(struct kstate_client *client, int error, const char *what);
 
 #endif /* _KSTATE_INTERNAL_H */

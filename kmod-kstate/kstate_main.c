@@ -36,6 +36,26 @@ void kstate_client_fail(struct kstate_client *client, int error, const char *fmt
 }
 
 /**
+ * kstate_client_fail_why - record a failed callback, keeping the reason it gave
+ * @client: the client
+ * @error: negative errno the callback returned
+ * @what: what failed
+ *
+ * A callback that fails may have said why with kstate_client_set_message(); that
+ * reason stays in the status, after @what.
+ */
+void kstate_client_fail_why(struct kstate_client *client, int error, const char *what)
+{
+	char why[sizeof(client->message)];
+
+	strscpy(why, client->message, sizeof(why));
+	if (why[0])
+		kstate_client_fail(client, error, "%s: %s", what, why);
+	else
+		kstate_client_fail(client, error, "%s (%d)", what, error);
+}
+
+/**
  * kstate_client_set_message - say what the client did, for its status
  * @client: the client
  * @fmt: printf format
@@ -100,7 +120,7 @@ static int restore_client(struct kstate_client *client)
 		rc = client->ops->restore(client, NULL, 0);
 		if (rc) {
 			if (!client->error)
-				kstate_client_fail(client, rc, "cannot start fresh (%d)", rc);
+				kstate_client_fail_why(client, rc, "cannot start fresh");
 			client->state = KSTATE_CLIENT_FAILED;
 			return rc;
 		}
@@ -306,7 +326,7 @@ static long ioc_save(void __user *arg)
 		rc = -ENOSPC;
 		goto report;
 	}
-	entries = kvcalloc(need ? need : 1, sizeof(*entries), GFP_KERNEL);
+	entries = kstate_buf_alloc(need, sizeof(*entries), "save_entries");
 	if (!entries) {
 		rc = -ENOMEM;
 		goto out;
@@ -350,7 +370,7 @@ report:
 		rc = -EFAULT;
 out:
 	mutex_unlock(&kstate_mutex);
-	kvfree(entries);
+	kstate_buf_free(entries);
 	return rc;
 }
 

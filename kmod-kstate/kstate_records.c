@@ -127,11 +127,17 @@ static int write_file(const char *name, const void *buf, size_t len)
 	loff_t pos = 0;
 	int rc = 0;
 
+	rc = kstate_fault("save_open", -EIO);
+	if (rc)
+		return rc;
 	f = kstate_store_open(name, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	while (pos < len) {
-		ssize_t n = kernel_write(f, buf + pos, len - pos, &pos);
+		ssize_t n = kstate_fault("save_write", -EIO);
+
+		if (!n)
+			n = kernel_write(f, buf + pos, len - pos, &pos);
 
 		if (n <= 0) {
 			rc = n ? n : -EIO;
@@ -139,8 +145,10 @@ static int write_file(const char *name, const void *buf, size_t len)
 		}
 	}
 	if (!rc)
+		rc = kstate_fault("save_fsync", -EIO);
+	if (!rc)
 		rc = vfs_fsync(f, 0);
-	fput(f);
+	kstate_store_close(f);
 	if (rc)
 		kstate_store_unlink(name);
 	return rc;
@@ -163,9 +171,11 @@ int kstate_records_save(struct kstate_client *client, u64 generation,
 	int rc;
 
 	w.cap = 64 * 1024;
-	w.buf = kvmalloc(w.cap, GFP_KERNEL);
-	if (!w.buf)
+	w.buf = kstate_buf_alloc(w.cap, 1, "save_alloc");
+	if (!w.buf) {
+		kstate_client_fail(client, -ENOMEM, "cannot allocate its record buffer");
 		return -ENOMEM;
+	}
 	w.len = KSTATE_FILE_HEADER_SIZE;
 	rc = client->ops->save(client, &w);
 	if (rc) {
@@ -194,7 +204,7 @@ int kstate_records_save(struct kstate_client *client, u64 generation,
 	entry->client_version = client->version;
 	client->saved_generation = generation;
 out:
-	kvfree(w.buf);
+	kstate_buf_free(w.buf);
 	return rc;
 }
 
@@ -238,7 +248,11 @@ int kstate_records_restore(struct kstate_client *client, const struct kstate_ent
 				   name);
 		goto out;
 	}
-	rc = kstate_file_validate(buf, len, &fi, &err);
+	rc = kstate_fault("restore_validate", -EBADMSG);
+	if (rc)
+		err.what = "injected fault";
+	else
+		rc = kstate_file_validate(buf, len, &fi, &err);
 	if (rc) {
 		kstate_client_fail(client, rc, "%s: %s at offset %llu", name, err.what,
 				   err.offset);
@@ -264,8 +278,8 @@ int kstate_records_restore(struct kstate_client *client, const struct kstate_ent
 	r.pos = KSTATE_FILE_HEADER_SIZE;
 	rc = client->ops->restore(client, &r, fi.client_version);
 	if (rc && !client->error)
-		kstate_client_fail(client, rc, "restore callback refused its state (%d)", rc);
+		kstate_client_fail_why(client, rc, "restore callback refused its state");
 out:
-	kvfree(buf);
+	kstate_buf_free(buf);
 	return rc;
 }

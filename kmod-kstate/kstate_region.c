@@ -59,6 +59,9 @@ static int set_immutable(struct file *f, bool on)
 		return rc;
 	if (!!(fa.flags & FS_IMMUTABLE_FL) == on)
 		return 0;
+	rc = kstate_fault("region_immutable", -EIO);
+	if (rc)
+		return rc;
 	rc = mnt_want_write(f->f_path.mnt);
 	if (rc)
 		return rc;
@@ -79,7 +82,10 @@ static int fill_zeros(struct file *f, unsigned long pages)
 	if (!zero)
 		return -ENOMEM;
 	for (i = 0; i < pages && !rc; i++) {
-		ssize_t n = kernel_write(f, zero, PAGE_SIZE, &pos);
+		ssize_t n = kstate_fault("region_zero", -EIO);
+
+		if (!n)
+			n = kernel_write(f, zero, PAGE_SIZE, &pos);
 
 		if (n != PAGE_SIZE)
 			rc = n < 0 ? n : -EIO;
@@ -96,22 +102,30 @@ static int resolve_pages(struct kstate_region *r)
 	unsigned long i;
 	int id, rc = 0;
 
+	rc = kstate_fault("region_dax", -EIO);
+	if (rc)
+		return rc;
 	r->dax = fs_dax_get_by_bdev(inode->i_sb->s_bdev, &start_off, NULL, NULL);
 	if (!r->dax)
 		return -EOPNOTSUPP;
+	atomic_inc(&kstate_dax_refs);
 	id = dax_read_lock();
 	for (i = 0; i < r->pages; i++) {
 		sector_t block = i;
 		pfn_t pfn;
 		long n;
 
-		rc = bmap(inode, &block);
+		rc = kstate_fault("region_bmap", -EIO);
+		if (!rc)
+			rc = bmap(inode, &block);
 		if (!rc && !block)
 			rc = -ENODATA;	/* a hole or an unwritten extent */
 		if (rc)
 			break;
-		n = dax_direct_access(r->dax, (start_off >> PAGE_SHIFT) + block, 1, DAX_ACCESS,
-				      &r->kaddr[i], &pfn);
+		n = kstate_fault("region_dax", -EIO);
+		if (!n)
+			n = dax_direct_access(r->dax, (start_off >> PAGE_SHIFT) + block, 1,
+					      DAX_ACCESS, &r->kaddr[i], &pfn);
 		if (n < 1) {
 			rc = n < 0 ? n : -EIO;
 			break;
@@ -132,14 +146,17 @@ static int cmp_phys(const void *a, const void *b)
 
 static void region_free(struct kstate_region *r)
 {
-	if (r->dax)
+	if (r->dax) {
 		fs_put_dax(r->dax, NULL);
+		atomic_dec(&kstate_dax_refs);
+	}
 	if (r->file)
-		fput(r->file);
-	kvfree(r->kaddr);
-	kvfree(r->phys);
-	kvfree(r->by_phys);
+		kstate_store_close(r->file);
+	kstate_buf_free(r->kaddr);
+	kstate_buf_free(r->phys);
+	kstate_buf_free(r->by_phys);
 	kfree(r);
+	atomic_dec(&kstate_regions);
 }
 
 /**
@@ -175,14 +192,20 @@ int kstate_region_open(struct kstate_client *client, const char *name,
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
+	atomic_inc(&kstate_regions);
 	r->client = client;
 	r->pages = pages;
 	strscpy(r->name, name, sizeof(r->name));
-	r->kaddr = kvcalloc(pages, sizeof(*r->kaddr), GFP_KERNEL);
-	r->phys = kvcalloc(pages, sizeof(*r->phys), GFP_KERNEL);
-	r->by_phys = kvcalloc(pages, sizeof(*r->by_phys), GFP_KERNEL);
+	r->kaddr = kstate_buf_alloc(pages, sizeof(*r->kaddr), "region_alloc");
+	r->phys = kstate_buf_alloc(pages, sizeof(*r->phys), "region_alloc");
+	r->by_phys = kstate_buf_alloc(pages, sizeof(*r->by_phys), "region_alloc");
 	if (!r->kaddr || !r->phys || !r->by_phys) {
 		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = kstate_fault("region_open", -EIO);
+	if (rc) {
+		pr_err("%s: region %s: cannot open %s (%d)\n", client->name, name, fname, rc);
 		goto fail;
 	}
 	r->file = kstate_store_open(fname, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -197,15 +220,16 @@ int kstate_region_open(struct kstate_client *client, const char *name,
 		goto fail;
 	}
 	inode = file_inode(r->file);
+	rc = kstate_store_check_file(r->file, fname);
+	if (rc) {
+		pr_err("%s: region %s: %s is not a plain file of root's, refused\n",
+		       client->name, name, fname);
+		goto fail;
+	}
 	if (!IS_DAX(inode) || inode->i_blkbits != PAGE_SHIFT) {
 		rc = -EOPNOTSUPP;
 		pr_err("%s: region %s: the store is not on a DAX filesystem with %lu-byte blocks (mount it with -o dax=always)\n",
 		       client->name, name, PAGE_SIZE);
-		goto fail;
-	}
-	if (!S_ISREG(inode->i_mode) || inode->i_nlink != 1) {
-		rc = -EPERM;
-		pr_err("%s: region %s: %s is not a plain file\n", client->name, name, fname);
 		goto fail;
 	}
 	if (r->is_new) {
@@ -233,7 +257,7 @@ int kstate_region_open(struct kstate_client *client, const char *name,
 	return 0;
 fail:
 	if (r->is_new && r->file) {
-		fput(r->file);
+		kstate_store_close(r->file);
 		r->file = NULL;
 		kstate_store_unlink(fname);
 	}
@@ -279,7 +303,7 @@ int kstate_region_remove(struct kstate_client *client, const char *name)
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	rc = set_immutable(f, false);
-	fput(f);
+	kstate_store_close(f);
 	return rc ? rc : kstate_store_unlink(fname);
 }
 EXPORT_SYMBOL_GPL(kstate_region_remove);

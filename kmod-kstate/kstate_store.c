@@ -21,23 +21,50 @@ struct kstate_store kstate_store;
 /**
  * kstate_store_open - open a file of the bound store
  * @name: a plain file name (no '/')
- * @flags: open flags; O_NOFOLLOW is always added
+ * @flags: open flags; O_NOFOLLOW is always added, and O_NONBLOCK without O_CREAT so
+ *	that a fifo planted in the store cannot block the opener (and kstate_mutex)
  * @mode: mode for O_CREAT, masked to 0600
  *
  * Return: the file or an ERR_PTR.
  */
 struct file *kstate_store_open(const char *name, int flags, umode_t mode)
 {
+	struct file *f;
+
 	if (!kstate_store.bound)
 		return ERR_PTR(-ENXIO);
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return ERR_PTR(-EINVAL);
-	return file_open_root(&kstate_store.dir, name,
-			      flags | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, mode & 0600);
+	if (!(flags & O_CREAT))
+		flags |= O_NONBLOCK;
+	f = file_open_root(&kstate_store.dir, name,
+			   flags | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, mode & 0600);
+	if (!IS_ERR(f))
+		atomic_inc(&kstate_files_open);
+	return f;
 }
 
-/* A file kstate trusts is a regular file with one link, owned by root. */
-static int check_plain_file(struct file *f, const char *name)
+/**
+ * kstate_store_close - close a file from kstate_store_open()
+ * @f: the file
+ */
+void kstate_store_close(struct file *f)
+{
+	atomic_dec(&kstate_files_open);
+	fput(f);
+}
+
+/**
+ * kstate_store_check_file - refuse anything but a plain file of root's
+ * @f: a file of the store
+ * @name: its name, for the message
+ *
+ * A file kstate trusts is a regular file with one link, owned by root: not a fifo or
+ * device planted in its place, not a hard link to a file someone else can change.
+ *
+ * Return: 0, -EPERM or -EMLINK.
+ */
+int kstate_store_check_file(struct file *f, const char *name)
 {
 	struct inode *inode = file_inode(f);
 
@@ -61,7 +88,7 @@ static int check_plain_file(struct file *f, const char *name)
  * kstate_store_read - read a whole file of the bound store into memory
  * @name: file name
  * @max: largest size accepted
- * @buf: out: kvmalloc'ed contents, free with kvfree()
+ * @buf: out: the contents, free with kstate_buf_free()
  * @len: out: size
  *
  * Return: 0, -EFBIG above @max, or another negative errno.
@@ -73,10 +100,13 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
 	void *data;
 	int rc;
 
+	rc = kstate_fault("read_open", -EIO);
+	if (rc)
+		return rc;
 	f = kstate_store_open(name, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	rc = check_plain_file(f, name);
+	rc = kstate_store_check_file(f, name);
 	if (rc)
 		goto out;
 	size = i_size_read(file_inode(f));
@@ -85,13 +115,16 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
 		rc = -EFBIG;
 		goto out;
 	}
-	data = kvmalloc(size ? size : 1, GFP_KERNEL);
+	data = kstate_buf_alloc(size, 1, "read_alloc");
 	if (!data) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	while (pos < size) {
-		ssize_t n = kernel_read(f, data + pos, size - pos, &pos);
+		ssize_t n = kstate_fault("read", -EIO);
+
+		if (!n)
+			n = kernel_read(f, data + pos, size - pos, &pos);
 
 		if (n < 0) {
 			rc = n;
@@ -103,13 +136,13 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
 		}
 	}
 	if (rc) {
-		kvfree(data);
+		kstate_buf_free(data);
 		goto out;
 	}
 	*buf = data;
 	*len = size;
 out:
-	fput(f);
+	kstate_store_close(f);
 	return rc;
 }
 
@@ -175,8 +208,7 @@ static int load_manifest(u64 generation, const u8 *uuid)
 		rc = -EXDEV;
 		goto out;
 	}
-	entries = kvcalloc(info.entry_count ? info.entry_count : 1, sizeof(*entries),
-			   GFP_KERNEL);
+	entries = kstate_buf_alloc(info.entry_count, sizeof(*entries), "bind_alloc");
 	if (!entries) {
 		rc = -ENOMEM;
 		goto out;
@@ -190,7 +222,7 @@ static int load_manifest(u64 generation, const u8 *uuid)
 	kstate_store.entries = entries;
 	kstate_store.entry_count = n;
 out:
-	kvfree(buf);
+	kstate_buf_free(buf);
 	return rc;
 }
 
@@ -244,7 +276,7 @@ void kstate_store_unbind(void)
 {
 	if (!kstate_store.bound)
 		return;
-	kvfree(kstate_store.entries);
+	kstate_buf_free(kstate_store.entries);
 	kstate_store.entries = NULL;
 	kstate_store.entry_count = 0;
 	path_put(&kstate_store.dir);

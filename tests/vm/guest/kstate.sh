@@ -5,6 +5,8 @@
 #
 #   store_mount DEV            mount DEV (DAX ext4) on /mnt/pmem; the store is /mnt/pmem/kstate
 #   store_new DEV              mkfs DEV, then store_mount
+#   store_new_nvdimm           an fsdax namespace of 512M on the NFIT NVDIMM (its device in
+#                              ctl ns_dev), then store_new on it
 #   kstate_boot                modprobe kstate, run kstate-load (report in /tmp/load.json,
 #                              exit code in /tmp/load.rc)
 #   demos_load                 modprobe the iommu and kv demo clients
@@ -24,6 +26,14 @@ store_mount() {
 store_new() {
 	mkfs_dax "$1"
 	store_mount "$1"
+}
+
+store_new_nvdimm() {
+	init_labels
+	ndctl create-namespace -r region0 -m fsdax -s 512M >/tmp/ns.json ||
+		abort "ndctl create-namespace -m fsdax failed"
+	ctl_set ns_dev "/dev/$(jq -r .blockdev /tmp/ns.json)"
+	store_new "$(ctl_get ns_dev)"
 }
 
 kstate_boot() {

@@ -18,6 +18,7 @@
 #   check NAME CMD...           run CMD, record and print "CHECK NAME PASS|FAIL"
 #   next_boot kexec [same|other|VER] | reset | poweroff
 #                               end this boot that way; the scenario runs again after it
+#   powercut_wait               power-cut scenarios: print the marker the host cuts after
 #   done_scenario               the scenario is complete; power off
 #   abort MESSAGE               harness-level failure; power off
 #   load_pmem                   load the pmem/nvdimm/dax/fs modules
@@ -188,6 +189,11 @@ boot_begin() {
 		_how=poweroff
 		_ok=no
 		[ -z "$_via" ] && [ "$_run" = $((_lastrun + 1)) ] && _ok=yes ;;
+	powercut)
+		# The host killed QEMU (run-scenario, "# vm: powercut=N") and started a new one.
+		_how=powercut
+		_ok=no
+		[ -z "$_via" ] && [ "$_run" = $((_lastrun + 1)) ] && _ok=yes ;;
 	*)
 		abort "unexpected reboot: the previous boot ended in state '$_prev'" \
 			"(a panic or a crash, see the serial log)" ;;
@@ -275,3 +281,9 @@ sums_match() {
 }
 
 check_sums() { check "sums-$1" sums_match "$1" "$2"; }
+
+# powercut_wait: tell the host the commit loop starts now (run-scenario cuts the power a
+# random moment later, "# vm: powercut=N").  Returns at once; the caller loops.
+powercut_wait() {
+	say "commit loop started (cut $(( $(ctl_get cuts) + 1 )) of $(ctl_get powercut))"
+}

@@ -11,11 +11,7 @@ load_pmem
 
 case $(phase) in
 1)
-	init_labels
-	ndctl create-namespace -r region0 -m fsdax -s 512M >/tmp/ns.json ||
-		abort "ndctl create-namespace -m fsdax failed"
-	ctl_set ns_dev "/dev/$(jq -r .blockdev /tmp/ns.json)"
-	store_new "$(ctl_get ns_dev)"
+	store_new_nvdimm
 	kstate_boot
 	demos_load
 	check fresh-iommu [ "$(client .state iommu-demo)" = fresh ]
