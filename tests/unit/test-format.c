@@ -740,15 +740,18 @@ static void test_store_header_rules(void **state)
 /* One entry on its own (the kernel's save ioctl returns them): round trip and rules. */
 static void test_entry_encode_decode(void **state)
 {
-	struct kstate_entry e = {
-		.name = "iommu-demo", .generation = 7, .size = 4096, .crc = 0x12345678,
-		.kind = KSTATE_ENTRY_RECORDS, .flags = KSTATE_ENTRY_F_KERNEL,
-		.client_version = 2,
-	};
 	struct kstate_manifest_entry me, bad;
-	struct kstate_entry out;
+	struct kstate_entry e, out;
 
 	(void)state;
+	memset(&e, 0, sizeof(e));	/* padding too: the whole struct is compared */
+	snprintf(e.name, sizeof(e.name), "iommu-demo");
+	e.generation = 7;
+	e.size = 4096;
+	e.crc = 0x12345678;
+	e.kind = KSTATE_ENTRY_RECORDS;
+	e.flags = KSTATE_ENTRY_F_KERNEL;
+	e.client_version = 2;
 	kstate_entry_encode(&me, &e);
 	assert_int_equal(kstate_entry_decode(&me, 7, &out), 0);
 	assert_memory_equal(&out, &e, sizeof(e));
