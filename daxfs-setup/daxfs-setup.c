@@ -31,37 +31,6 @@ const char *prog = "daxfs-setup";
 /* ---------------------------------------------------------------------------------- */
 /* Shared helpers */
 
-int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-	unsigned int shift = 0;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	case 't': case 'T': shift = 40; break;
-	case '\0': break;
-	default: return -EINVAL;
-	}
-	if (*end) {
-		end++;
-		if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
-			end += strlen(end);
-		if (*end)
-			return -EINVAL;
-	}
-	if (shift && v > (~0ULL >> shift))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -213,11 +182,11 @@ static int plan_opt(int c, struct plan_opts *o)
 {
 	switch (c) {
 	case 's':
-		if (parse_size(optarg, &o->size))
+		if (kstate_size_parse(optarg, &o->size))
 			return -usage_error("--size: '%s' is not a size like 4G or 512M", optarg);
 		return 1;
 	case 'a':
-		if (parse_size(optarg, &o->align))
+		if (kstate_size_parse(optarg, &o->align))
 			return -usage_error("--align: '%s' is not a size like 1G", optarg);
 		return 1;
 	case 'i':

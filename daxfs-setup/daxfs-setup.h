@@ -22,7 +22,6 @@ extern const char *prog;
 int usage(FILE *f, int code);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int parse_size(const char *s, uint64_t *out);
 void json_print(struct json_object *o);
 int ctx_open(struct kstate_ctx **ctx);
 int run_cmd(char *const argv[], bool quiet);

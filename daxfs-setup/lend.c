@@ -52,7 +52,7 @@ static int lend_or_reclaim(int argc, char **argv, bool lend)
 	}
 	if (optind + 1 != argc && !(name && optind == argc))
 		return usage_error("%s: give SIZE (like 512M), or --namespace NAME", what);
-	if (optind < argc && parse_size(argv[optind], &size))
+	if (optind < argc && kstate_size_parse(argv[optind], &size))
 		return usage_error("%s: '%s' is not a size like 512M", what, argv[optind]);
 	rc = ctx_open(&ctx);
 	if (rc)

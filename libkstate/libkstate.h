@@ -298,6 +298,9 @@ int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name, uint64_t size,
 int kstate_pmem_reclaim(struct kstate_pmem *pmem, const char *name, uint64_t size,
 			unsigned int flags, uint64_t *reclaimed);
 
+/* "64M", "8GiB", "0x1000": see size.c. */
+int kstate_size_parse(const char *text, uint64_t *bytes);
+
 #ifdef __cplusplus
 }
 #endif

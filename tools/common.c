@@ -317,27 +317,11 @@ uint64_t tool_now_us(void)
 
 int tool_parse_size(const char *option, const char *text, uint64_t *value)
 {
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
+	int rc = kstate_size_parse(text, value);
 
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (!isdigit((unsigned char)text[0]) || errno)
-		return tool_usage_error("%s needs a size like 64M, not '%s'", option, text);
-	switch (*end) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	case 't': case 'T': shift = 40; break;
-	case '\0': break;
-	default: return tool_usage_error("%s: unknown unit in '%s': use K, M, G or T", option,
-					 text);
-	}
-	if (shift && end[1])
-		return tool_usage_error("%s needs a size like 64M, not '%s'", option, text);
-	if (shift && v > (~0ULL >> shift))
+	if (rc == -ERANGE)
 		return tool_usage_error("%s %s is too large", option, text);
-	*value = (uint64_t)v << shift;
+	if (rc)
+		return tool_usage_error("%s needs a size like 64M, not '%s'", option, text);
 	return 0;
 }

@@ -27,6 +27,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+
+#include "libkstate.h"
 #include <unistd.h>
 
 #include "bench.h"
@@ -306,7 +308,7 @@ int bench(const char *dir, const char *sizes, uint64_t run_ms)
 		struct json_object *o;
 		uint64_t size;
 
-		if (parse_size(tok, &size) || size < (4u << 20) || size % (2u << 20)) {
+		if (kstate_size_parse(tok, &size) || size < (4u << 20) || size % (2u << 20)) {
 			fprintf(stderr, "vmm-keepalive: bench: size '%s': give multiples of 2M of "
 				"at least 4M\n", tok);
 			free(list);

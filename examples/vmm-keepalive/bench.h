@@ -10,7 +10,6 @@ struct phases;
 int bench(const char *dir, const char *sizes, uint64_t run_ms);
 
 /* main.c */
-int parse_size(const char *s, uint64_t *out);
 void install_stop_handlers(void);
 void json_add_phases(struct json_object *o, const struct phases *ph);
 

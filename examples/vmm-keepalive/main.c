@@ -54,31 +54,6 @@ static void usage(FILE *f)
 	      "resume. See vmm-keepalive(1).\n", f);
 }
 
-int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
-	case 'T': case 't': v <<= 40; end++; break;
-	}
-	if (*end == 'i')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -283,7 +258,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': store = optarg; break;
 		case 'm':
-			if (parse_size(optarg, &mem) || mem < (4u << 20) || mem % (2u << 20)) {
+			if (kstate_size_parse(optarg, &mem) || mem < (4u << 20) || mem % (2u << 20)) {
 				fprintf(stderr, "vmm-keepalive: --mem %s: give a multiple of 2M of "
 					"at least 4M, for example --mem 64M\n", optarg);
 				return EXIT_USAGE;
@@ -293,14 +268,14 @@ int main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'S': sizes = optarg; break;
 		case 'r':
-			if (parse_size(optarg, &run_ms) || run_ms == 0) {
+			if (kstate_size_parse(optarg, &run_ms) || run_ms == 0) {
 				fprintf(stderr, "vmm-keepalive: --run-ms %s: give milliseconds\n",
 					optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'L':
-			if (parse_size(optarg, &late_delay_ms) || late_delay_ms > 60000) {
+			if (kstate_size_parse(optarg, &late_delay_ms) || late_delay_ms > 60000) {
 				fprintf(stderr, "vmm-keepalive: --late-slots-delay %s: give "
 					"milliseconds, at most 60000\n", optarg);
 				return EXIT_USAGE;

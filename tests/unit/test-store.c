@@ -926,6 +926,30 @@ static void test_store_unknown_ro_compat(void **state)
 	free(path);
 }
 
+/* One size parser for every tool. */
+static void test_size_parse(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(kstate_size_parse("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(kstate_size_parse("64M", &v), 0);
+	assert_int_equal(v, 64ULL << 20);
+	assert_int_equal(kstate_size_parse("8GiB", &v), 0);
+	assert_int_equal(v, 8ULL << 30);
+	assert_int_equal(kstate_size_parse("2kB", &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(kstate_size_parse("0x1000", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(kstate_size_parse("16777216T", &v), -ERANGE);
+	assert_int_equal(kstate_size_parse("-1", &v), -EINVAL);
+	assert_int_equal(kstate_size_parse("", &v), -EINVAL);
+	assert_int_equal(kstate_size_parse("4X", &v), -EINVAL);
+	assert_int_equal(kstate_size_parse("4Mb", &v), -EINVAL);
+	assert_int_equal(kstate_size_parse("M", &v), -EINVAL);
+}
+
 /* Faults on the load path give an error, never a partial or wrong record. */
 static void test_load_fault_injection(void **state)
 {
@@ -1594,6 +1618,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_load_fault_injection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_unknown_ro_compat, setup, teardown),
+		cmocka_unit_test(test_size_parse),
 		cmocka_unit_test_setup_teardown(test_fault_injection_store_open_create, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fault_injection_region_map, setup, teardown),
