@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 struct json_object;
-struct kstate_ctx;
 
 /* Exit codes, documented in daxfs-setup(8). */
 #define EXIT_OK		0	/* done, or nothing to do */
@@ -23,7 +22,6 @@ int usage(FILE *f, int code);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void json_print(struct json_object *o);
-int ctx_open(struct kstate_ctx **ctx);
 int run_cmd(char *const argv[], bool quiet);
 void print_cmd(const char *prefix, char *const argv[]);
 

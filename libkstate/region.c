@@ -2,17 +2,17 @@
 /*
  * Regions: a named file of the store mapped shared, changed in place.
  *
- * libpmem2 maps the file: on a DAX filesystem with MAP_SYNC, so stores reach
- * persistent memory with a CPU cache flush and no fsync; elsewhere with page
- * granularity, where persisting means msync.  Mapping an existing region reads, copies
+ * libpmem2 (loaded on first use, see pmem2_dl.h) maps the file: on a DAX filesystem
+ * with MAP_SYNC, so stores reach persistent memory with a CPU cache flush and no fsync;
+ * elsewhere with page granularity, where persisting means msync.  Mapping an existing region reads, copies
  * and checksums nothing, so it costs the same for 64 MiB as for 64 GiB.  libpmem2
  * aligns the mapping to 2 MiB (1 GiB for large ones) so fsdax can use huge mappings.
  */
 #include <fcntl.h>
-#include <libpmem2.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "pmem2_dl.h"
 #include "private.h"
 
 #define REGION_ALIGN 4096ULL
@@ -138,6 +138,9 @@ KSTATE_EXPORT int kstate_region_map(struct kstate_store *store, const char *name
 	    ((flags & KSTATE_REGION_EXCL) && !(flags & KSTATE_REGION_CREATE)))
 		return kstate_fail(store->ctx, -EINVAL, "%s: invalid region flags 0x%x", name,
 				   flags);
+	rc = kstate_pmem2_load(store->ctx);
+	if (rc)
+		return rc;
 	r = kio_calloc(1, sizeof(*r));
 	if (!r)
 		return kstate_fail(store->ctx, -ENOMEM, "%s: out of memory", store->path);

@@ -315,9 +315,42 @@ uint64_t tool_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+int tool_size_parse(const char *text, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!text || !isdigit((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno)
+		return errno == ERANGE ? -ERANGE : -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (shift) {
+		end++;
+		if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+			end += strlen(end);
+		if (*end)
+			return -EINVAL;
+		if (v > (~0ULL >> shift))
+			return -ERANGE;
+	}
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
 int tool_parse_size(const char *option, const char *text, uint64_t *value)
 {
-	int rc = kstate_size_parse(text, value);
+	int rc = tool_size_parse(text, value);
 
 	if (rc == -ERANGE)
 		return tool_usage_error("%s %s is too large", option, text);

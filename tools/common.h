@@ -56,7 +56,14 @@ const char *tool_store_path(const char *option);
 
 int tool_parse_u64(const char *option, const char *text, uint64_t *value);
 int tool_parse_uint(const char *option, const char *text, unsigned int *value);
-/* A byte count: digits with an optional K, M, G or T (powers of 1024) suffix. */
+/*
+ * A byte count as people write it: decimal digits (a leading 0 is still decimal, so
+ * "010G" is 10 GiB), optionally followed by K, M, G or T (powers of 1024, either case)
+ * and an optional "iB" or "B".  No sign, no hex, nothing after.
+ * Return: 0, -EINVAL, or -ERANGE when it does not fit 64 bits.
+ */
+int tool_size_parse(const char *text, uint64_t *bytes);
+/* tool_size_parse() for an option's argument; prints the usage error, returns 2. */
 int tool_parse_size(const char *option, const char *text, uint64_t *value);
 
 /* The exit code for a negative errno from libkstate. */

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "bench.h"
+#include "common.h"
 #include "state.h"
 
 enum {
@@ -52,6 +53,18 @@ static void usage(FILE *f)
 	      "\n"
 	      "Exit status: 0 ok, 1 error, 2 usage, 3 verify found damage, 4 nothing to\n"
 	      "resume. See vmm-keepalive(1).\n", f);
+}
+
+/* Milliseconds: decimal digits only. */
+static int parse_ms(const char *text, uint64_t *ms)
+{
+	char *end;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	*ms = strtoull(text, &end, 10);
+	return errno || *end ? -EINVAL : 0;
 }
 
 static void on_stop(int sig)
@@ -258,7 +271,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': store = optarg; break;
 		case 'm':
-			if (kstate_size_parse(optarg, &mem) || mem < (4u << 20) || mem % (2u << 20)) {
+			if (tool_size_parse(optarg, &mem) || mem < (4u << 20) || mem % (2u << 20)) {
 				fprintf(stderr, "vmm-keepalive: --mem %s: give a multiple of 2M of "
 					"at least 4M, for example --mem 64M\n", optarg);
 				return EXIT_USAGE;
@@ -268,14 +281,14 @@ int main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'S': sizes = optarg; break;
 		case 'r':
-			if (kstate_size_parse(optarg, &run_ms) || run_ms == 0) {
+			if (parse_ms(optarg, &run_ms) || run_ms == 0) {
 				fprintf(stderr, "vmm-keepalive: --run-ms %s: give milliseconds\n",
 					optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'L':
-			if (kstate_size_parse(optarg, &late_delay_ms) || late_delay_ms > 60000) {
+			if (parse_ms(optarg, &late_delay_ms) || late_delay_ms > 60000) {
 				fprintf(stderr, "vmm-keepalive: --late-slots-delay %s: give "
 					"milliseconds, at most 60000\n", optarg);
 				return EXIT_USAGE;
