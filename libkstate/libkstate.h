@@ -238,6 +238,20 @@ bool kstate_region_is_pmem(struct kstate_region *region);
 bool kstate_region_is_new(struct kstate_region *region);
 int kstate_region_persist(struct kstate_region *region, uint64_t offset, uint64_t length);
 int kstate_region_remove(struct kstate_store *store, const char *name);
+int kstate_store_region_path(struct kstate_store *store, const char *name, char *buf,
+			     size_t len);
+
+/**
+ * typedef kstate_region_fn - told about each region kstate_store_region_each() finds
+ * @store: the store
+ * @name: the region's name
+ * @userdata: as given to kstate_store_region_each()
+ */
+typedef void (*kstate_region_fn)(struct kstate_store *store, const char *name,
+				 void *userdata);
+
+int kstate_store_region_each(struct kstate_store *store, kstate_region_fn fn,
+			     void *userdata);
 
 /* ---------------------------------------------------------------------------------- */
 /* The kstate kernel module (/dev/kstate) */
