@@ -25,7 +25,6 @@
 #include "memmap-plan.h"
 #include "msg.h"
 
-extern char **environ;
 
 const char *prog = "daxfs-setup";
 
@@ -61,26 +60,6 @@ void json_print(struct json_object *o)
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 					    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
-}
-
-/* Run a program and wait; returns its exit status, or -errno if it could not run. */
-int run_cmd(char *const argv[], bool quiet)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int status, rc;
-
-	posix_spawn_file_actions_init(&fa);
-	if (quiet)
-		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
-		return -rc;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void print_cmd(const char *prefix, char *const argv[])
@@ -307,7 +286,7 @@ static int cmd_apply(int argc, char **argv)
 	}
 	if (!ch.changed || no_update || (flags & GRUB_DRY_RUN))
 		goto out;
-	rc = run_cmd(update, json);
+	rc = tool_run(update, json);
 	if (rc == -ENOENT)
 		rc = error(EXIT_FAIL, "update-grub not found: regenerate the boot loader "
 			   "configuration yourself (grub-mkconfig -o /boot/grub/grub.cfg), then "
@@ -352,10 +331,9 @@ int usage(FILE *f, int code)
 		   "make a DAX filesystem for the store on it, lend spare PMEM as RAM.\n\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].synopsis);
-	fprintf(f, "\n  --help     this text       --version  print the version\n\n"
-		   "Exit codes: 0 done (or nothing to do), 1 failed, 2 usage error,\n"
-		   "3 refused (impossible or unsafe request), 4 busy (memory could not be\n"
-		   "offlined; nothing changed).  See daxfs-setup(8).\n");
+	fprintf(f, "\n  --help     this text       --version  print the version\n\n");
+	tool_print_exit_codes(f);
+	fprintf(f, "See daxfs-setup(8).\n");
 	return code;
 }
 

@@ -287,7 +287,7 @@ static int step(struct provision *p, const char *what, char *argv[])
 	}
 	if (!p->json)
 		print_cmd("running: ", argv);
-	rc = run_cmd(argv, p->json);
+	rc = tool_run(argv, p->json);
 	if (rc == -ENOENT)
 		return error(EXIT_FAIL, "%s: %s not found; install it (e2fsprogs, xfsprogs, "
 			     "util-linux)", what, argv[0]);

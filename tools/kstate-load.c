@@ -47,9 +47,8 @@ static void usage(void)
 	       "  --generation N     restore generation N instead of the newest sealed one\n"
 	       "  -h, --help         this text\n"
 	       "  -V, --version      print the version\n"
-	       "\n"
-	       "Exit: 0 restored (or nothing to restore), 1 something failed validation or\n"
-	       "restore, 2 usage, 3 no such store or generation, 4 not root.\n");
+	       "\n");
+	tool_print_exit_codes(stdout);
 }
 
 static void problem(struct load *l, const char *format, ...)
@@ -134,9 +133,9 @@ static int restore(struct load *l, struct kstate_ctx *ctx)
 	uint64_t t0 = tool_now_us();
 	int rc;
 
-	rc = kstate_dev_new(ctx, &dev);
+	rc = tool_dev_open(ctx, &dev);
 	if (rc)
-		return tool_fail(rc, NULL);
+		return rc;
 	rc = kstate_dev_bind(dev, l->store, l->gen ? kstate_generation_number(l->gen) : 0);
 	if (!rc)
 		rc = kstate_dev_status_new(dev, &st);
@@ -289,7 +288,7 @@ int main(int argc, char **argv)
 
 	rc = kstate_generation_new(l.store, l.generation, &l.gen);
 	if (rc == -ENOENT && !l.generation) {
-		result = "nothing to restore (first boot: no sealed generation yet)";
+		result = "nothing-to-restore";	/* first boot: no sealed generation yet */
 	} else if (rc) {
 		problem(&l, "%s%s", kstate_errormsg(), l.generation ? "" :
 			"; nothing was restored (choose an older generation with --generation N "
@@ -315,7 +314,7 @@ int main(int argc, char **argv)
 			l.exit_code = rc;
 			result = "failed";
 		} else if (l.exit_code) {
-			result = "partly restored";
+			result = "partly-restored";
 		}
 	}
 report:

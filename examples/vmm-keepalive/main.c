@@ -22,10 +22,11 @@
 #include "common.h"
 #include "state.h"
 
+/* The exit codes every kstate command shares (tools/common.h). */
 enum {
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_DAMAGED = 3,	/* verify: the saved VM is not intact */
-	EXIT_NOSTATE = 4,	/* resume: nothing resumable in the store */
+	EXIT_USAGE = TOOL_EXIT_USAGE,		/* bad command line */
+	EXIT_DAMAGED = TOOL_EXIT_FAILURE,	/* verify: the saved VM is not intact */
+	EXIT_NOSTATE = TOOL_EXIT_NOTFOUND,	/* resume: nothing resumable in the store */
 };
 
 static void usage(FILE *f)
@@ -50,9 +51,10 @@ static void usage(FILE *f)
 	      "      --run-ms MS   bench: guest run time before each suspend (default 500)\n"
 	      "  -h, --help        this text\n"
 	      "  -V, --version     print the version\n"
-	      "\n"
-	      "Exit status: 0 ok, 1 error, 2 usage, 3 verify found damage, 4 nothing to\n"
-	      "resume. See vmm-keepalive(1).\n", f);
+	      "\n", f);
+	tool_print_exit_codes(f);
+	fputs("verify exits 1 when the saved VM is damaged, resume 3 when there is nothing\n"
+	      "to resume. See vmm-keepalive(1).\n", f);
 }
 
 /* Milliseconds: decimal digits only. */
