@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "region.h"
 #include "status.h"
 
 struct opts {
@@ -920,6 +921,7 @@ static void usage(void)
 	       "Commands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		printf("  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	printf("  %-8s %s\n", "region", REGION_SUMMARY);
 	printf("\nOptions:\n" HELP_STORE HELP_COMMON "\n"
 	       "'kstate COMMAND --help' describes a command.\n\n");
 	tool_print_exit_codes(stdout);
@@ -1016,6 +1018,9 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return tool_usage_error("missing command");
+	/* "region" has commands of its own (region.c). */
+	if (strcmp(argv[optind], "region") == 0)
+		return region_main(argc - optind, argv + optind, o.store);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[optind], cmds[i].name) == 0)
 			c = &cmds[i];
