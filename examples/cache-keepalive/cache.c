@@ -23,7 +23,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <kstate/format.h>
 
 #include "cache-private.h"
 
@@ -532,11 +531,14 @@ static int pool_open(const char *path, unsigned int flags, struct cache **out)
 	if (!c->pop) {
 		/* libpmemobj sets errno to -1 when what it reads is inconsistent. */
 		rc = errno > 0 ? -errno : -EUCLEAN;
-		fail(rc, "%s: libpmemobj cannot open the pool: %s%s", path, pmemobj_errormsg(),
-		     rc == -EAGAIN || rc == -EWOULDBLOCK ?
-		     " (another process has it open: stop it first)" : "");
+		if (rc == -EWOULDBLOCK)
+			rc = fail(-EBUSY, "%s: another process has the pool open: stop it first",
+				  path);
+		else
+			fail(rc, "%s: libpmemobj cannot open the pool: %s", path,
+			     pmemobj_errormsg());
 		free(c);
-		return rc == -EWOULDBLOCK ? -EBUSY : rc;
+		return rc;
 	}
 	c->root = pmemobj_direct(pmemobj_root(c->pop, 0));
 	rc = c->root ? root_validate(c) : fail(-EUCLEAN, "%s: the pool has no root object "
@@ -654,6 +656,9 @@ int cache_pool_check(const char *path)
 {
 	int rc = pmemobj_check(path, CACHE_LAYOUT);
 
+	if (rc < 0 && errno == EWOULDBLOCK)
+		return fail(-EBUSY, "%s: another process has the pool open: stop it first",
+			    path);
 	if (rc < 0)
 		return fail(errno > 0 ? -errno : -EIO, "%s: pmemobj_check cannot read the "
 			    "pool: %s", path, pmemobj_errormsg());
@@ -669,13 +674,9 @@ int cache_pool_check(const char *path)
 int cache_region_path(struct kstate_store *store, const char *region, char *buf,
 		      size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s%s", kstate_store_path(store), region,
-			 KSTATE_REGION_SUFFIX);
+	int rc = kstate_store_region_path(store, region, buf, len);
 
-	if (n < 0 || (size_t)n >= len)
-		return fail(-ENAMETOOLONG, "%s/%s: path too long", kstate_store_path(store),
-			    region);
-	return 0;
+	return rc ? fail(rc, "%s", kstate_errormsg()) : 0;
 }
 
 /* The size the newest sealed generation records for @region; -ENOENT if unlisted. */

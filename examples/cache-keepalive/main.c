@@ -46,9 +46,14 @@ static const char usage_text[] =
 	"  -j, --json             stats, check: print JSON\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          print the version\n"
-	"\n"
-	"Exit status: 0 ok, 1 error or damage found, 2 usage, 3 no such store or cache,\n"
-	"4 not permitted. See cache-keepalive(1).\n";
+	"\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+	tool_print_exit_codes(f);
+	fputs("See cache-keepalive(1).\n", f);
+}
 
 struct options {
 	const char *store;
@@ -92,7 +97,8 @@ static void json_add_rate(struct json_object *o, const char *key, uint64_t hits,
 static int cache_error(int rc)
 {
 	tool_err("%s", *cache_errormsg() ? cache_errormsg() : strerror(-rc));
-	return rc == -EEXIST || rc == -EBUSY ? TOOL_EXIT_FAILURE : tool_exit_code(rc);
+	return rc == -EBUSY ? TOOL_EXIT_BUSY : rc == -EEXIST ? TOOL_EXIT_REFUSED :
+	       tool_exit_code(rc);
 }
 
 static int store_open(struct kstate_ctx **ctx, const struct options *o, unsigned int flags,
@@ -522,7 +528,7 @@ int main(int argc, char **argv)
 	tool_set_name("cache-keepalive");
 	json_c_set_serialization_double_format("%.4f", JSON_C_OPTION_GLOBAL);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(usage_text, stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
@@ -553,7 +559,7 @@ int main(int argc, char **argv)
 		case 'i': rc = tool_parse_u64("--interval-ms", optarg, &o.interval_ms); break;
 		case 'S': rc = tool_parse_u64("--seed", optarg, &o.seed); break;
 		case 'j': o.json = true; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': usage(stdout); return 0;
 		case 'V': tool_print_version(); return 0;
 		default: return tool_getopt_error(c, argv);
 		}
