@@ -237,6 +237,11 @@ int kstate_dev_unbind(struct kstate_dev *dev);
 int kstate_dev_restore(struct kstate_dev *dev, const char *client, unsigned int *restored,
 		       unsigned int *failed);
 int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int *saved);
+#define KSTATE_DEV_SAVE_FREEZE	0x1U	/* the final save before a reboot: freeze the clients */
+int kstate_dev_save_flags(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int flags,
+			  unsigned int *saved);
+int kstate_dev_thaw(struct kstate_dev *dev, unsigned int *thawed, bool *was_frozen);
+int kstate_dev_discard(struct kstate_dev *dev, const char *client);
 /* ---------------------------------------------------------------------------------- */
 /* Planning a memmap= reservation (emulated persistent memory) from /proc/iomem */
 
