@@ -8,6 +8,12 @@
  * so a kernel that cannot be loaded stops the update while nothing has changed; it is
  * executed only once the generation is sealed and durable.  A failed save never
  * reboots: the loaded kernel is unloaded and the reason printed.
+ *
+ * The save that precedes a kexec or reboot (--kexec, --reboot, or --freeze for a
+ * reboot made by someone else, as kstate-save.service does) freezes the kernel
+ * clients: none changes its state or regions until the machine goes down.  Whenever
+ * that reboot does not follow (the seal fails, kexec or reboot returns), this program
+ * thaws them again ("kstate thaw" does the same by hand).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +34,7 @@
 #define OPT_APPEND		0x202
 #define OPT_REUSE_CMDLINE	0x203
 #define OPT_REBOOT		0x204
+#define OPT_FREEZE		0x205
 
 struct save_opts {
 	const char *store;
@@ -37,13 +44,14 @@ struct save_opts {
 	const char *append;
 	bool reuse_cmdline;
 	bool reboot;
+	bool freeze;		/* --freeze, or implied by --kexec and --reboot */
 };
 
 static void usage(void)
 {
 	printf("Usage: kstate-save [--store DIR] [--json]\n"
 	       "                   [--kexec KERNEL [--initrd FILE] [--append CMDLINE | --reuse-cmdline]]\n"
-	       "                   [--reboot]\n"
+	       "                   [--reboot | --freeze]\n"
 	       "\n"
 	       "Save every kernel client registered with the kstate module into a new sealed\n"
 	       "generation of the store; then, if asked, kexec into KERNEL or reboot.\n"
@@ -57,6 +65,9 @@ static void usage(void)
 	       "  --append CMDLINE     command line for --kexec\n"
 	       "  --reuse-cmdline      give --kexec the running kernel's command line\n"
 	       "  --reboot             reboot through firmware once the save is durable\n"
+	       "  --freeze             the final save before a reboot made by someone else:\n"
+	       "                       the kernel clients stay frozen until it ('kstate thaw'\n"
+	       "                       cancels); implied by --kexec and --reboot\n"
 	       "  -h, --help           this text\n"
 	       "  -V, --version        print the version\n"
 	       "\n"
@@ -130,6 +141,32 @@ static void kexec_unload(void)
 	syscall(SYS_kexec_file_load, -1, -1, 0, NULL, KEXEC_FILE_UNLOAD);
 }
 
+/* The reboot a freezing save prepared will not happen: let the clients go on. */
+static void thaw(struct kstate_dev *dev)
+{
+	unsigned int n = 0;
+
+	if (kstate_dev_thaw(dev, &n, NULL))
+		tool_err("%s; run 'kstate thaw'", kstate_errormsg());
+	else
+		tool_err("the %u frozen kernel client(s) were thawed", n);
+}
+
+static void thaw_again(void)
+{
+	struct kstate_ctx *ctx = NULL;
+	struct kstate_dev *dev = NULL;
+
+	if (tool_ctx_new(&ctx))
+		return;
+	if (kstate_dev_new(ctx, &dev))
+		tool_err("%s; run 'kstate thaw'", kstate_errormsg());
+	else
+		thaw(dev);
+	kstate_dev_delete(&dev);
+	kstate_ctx_delete(&ctx);
+}
+
 /* Save kernel clients into a new generation and seal it. */
 static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_object *report)
 {
@@ -138,6 +175,7 @@ static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_o
 	struct kstate_txn *txn = NULL;
 	struct kstate_dev *dev = NULL;
 	unsigned int saved = 0;
+	bool frozen;
 	uint64_t t0;
 	int rc, exit_code;
 
@@ -153,11 +191,15 @@ static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_o
 	t0 = tool_now_us();
 	rc = kstate_txn_new(s, &txn);
 	if (!rc)
-		rc = kstate_dev_save(dev, txn, &saved);
+		rc = kstate_dev_save_flags(dev, txn, o->freeze ? KSTATE_DEV_SAVE_FREEZE : 0,
+					   &saved);
+	frozen = !rc && o->freeze;
 	if (!rc)
 		rc = kstate_txn_commit(txn);
 	if (rc) {
 		exit_code = tool_fail(rc, "the previous generation is unchanged");
+		if (frozen)
+			thaw(dev);
 		goto out;
 	}
 	tool_json_add_u64(report, "generation", kstate_txn_generation(txn));
@@ -165,6 +207,7 @@ static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_o
 	tool_json_add_u64(report, "clients_saved", saved);
 	tool_json_add_u64(report, "save_us", tool_now_us() - t0);
 	tool_json_add_bool(report, "durable", true);
+	tool_json_add_bool(report, "frozen", frozen);
 out:
 	kstate_txn_delete(&txn);
 	kstate_dev_delete(&dev);
@@ -183,6 +226,7 @@ int main(int argc, char **argv)
 		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "reuse-cmdline", no_argument, NULL, OPT_REUSE_CMDLINE },
 		{ "reboot", no_argument, NULL, OPT_REBOOT },
+		{ "freeze", no_argument, NULL, OPT_FREEZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct save_opts o = { 0 };
@@ -221,6 +265,9 @@ int main(int argc, char **argv)
 		case OPT_REBOOT:
 			o.reboot = true;
 			break;
+		case OPT_FREEZE:
+			o.freeze = true;
+			break;
 		default:
 			return tool_getopt_error(c, argv);
 		}
@@ -233,6 +280,8 @@ int main(int argc, char **argv)
 		return tool_usage_error("--append and --reuse-cmdline exclude each other");
 	if (o.kexec && o.reboot)
 		return tool_usage_error("--kexec and --reboot exclude each other");
+	if (o.kexec || o.reboot)
+		o.freeze = true;
 	if (geteuid() != 0) {
 		tool_err("must be root: saving kernel state needs CAP_SYS_ADMIN");
 		return TOOL_EXIT_PERM;
@@ -269,7 +318,9 @@ int main(int argc, char **argv)
 		       json_object_get_string(n), json_object_get_string(g),
 		       tool_store_path(o.store), json_object_get_int64(t) / 1000.0,
 		       o.kexec ? "; executing the new kernel" :
-		       o.reboot ? "; rebooting" : "");
+		       o.reboot ? "; rebooting" :
+		       o.freeze ? "; the clients stay frozen until the reboot ('kstate thaw' "
+		       "cancels)" : "");
 		json_object_put(report);
 	}
 	fflush(NULL);
@@ -277,7 +328,8 @@ int main(int argc, char **argv)
 		return TOOL_EXIT_OK;
 	sync();
 	rc = reboot(o.kexec ? LINUX_REBOOT_CMD_KEXEC : RB_AUTOBOOT);
-	tool_err("%s failed: %s (the state is saved; reboot by hand)",
+	tool_err("%s failed: %s (the state is saved; save again before rebooting by hand)",
 		 o.kexec ? "kexec" : "reboot", strerror(errno));
+	thaw_again();
 	return TOOL_EXIT_FAILURE;
 }

@@ -40,29 +40,39 @@ struct json_object *status_detail_json(const struct kstate_client_status *c)
 	return detail;
 }
 
+/* The module's status and its client list (malloc'ed), or -ENODEV without the module. */
+static int live_status(struct kstate_ioc_status *st, struct kstate_client_status **list,
+		       unsigned int *n)
+{
+	struct kstate_ctx *ctx = NULL;
+	struct kstate_dev *dev = NULL;
+	int rc;
+
+	rc = kstate_ctx_new(&ctx);
+	if (rc)
+		return rc;
+	rc = kstate_dev_new(ctx, &dev);
+	if (!rc)
+		rc = kstate_dev_status(dev, st, list, n);
+	kstate_dev_delete(&dev);
+	kstate_ctx_delete(&ctx);
+	return rc == -ENOENT ? -ENODEV : rc;
+}
+
 int status_live_clients(const char *store, struct status_client **clients, size_t *count)
 {
 	struct kstate_client_status *list = NULL;
 	struct kstate_ioc_status st;
 	struct status_client *out;
-	struct kstate_ctx *ctx = NULL;
-	struct kstate_dev *dev = NULL;
 	unsigned int n = 0, i;
 	int rc;
 
 	(void)store;
 	*clients = NULL;
 	*count = 0;
-	rc = kstate_ctx_new(&ctx);
+	rc = live_status(&st, &list, &n);
 	if (rc)
 		return rc;
-	rc = kstate_dev_new(ctx, &dev);
-	if (!rc)
-		rc = kstate_dev_status(dev, &st, &list, &n);
-	kstate_dev_delete(&dev);
-	kstate_ctx_delete(&ctx);
-	if (rc)
-		return rc == -ENOENT ? -ENODEV : rc;
 	out = calloc(n ? n : 1, sizeof(*out));
 	if (!out) {
 		free(list);
@@ -91,4 +101,17 @@ int status_live_clients(const char *store, struct status_client **clients, size_
 	*clients = out;
 	*count = n;
 	return 0;
+}
+
+int status_live_frozen(void)
+{
+	struct kstate_client_status *list = NULL;
+	struct kstate_ioc_status st;
+	unsigned int n = 0;
+	int rc = live_status(&st, &list, &n);
+
+	free(list);
+	if (rc)
+		return rc;
+	return !!(st.module_state & KSTATE_MODULE_FROZEN);
 }
