@@ -48,9 +48,8 @@ static void usage(void)
 	       "  --generation N     restore generation N instead of the newest sealed one\n"
 	       "  -h, --help         this text\n"
 	       "  -V, --version      print the version\n"
-	       "\n"
-	       "Exit: 0 restored (or nothing to restore), 1 something failed validation or\n"
-	       "restore, 2 usage, 3 no such store or generation, 4 not root.\n");
+	       "\n");
+	tool_print_exit_codes(stdout);
 }
 
 static void problem(struct load *l, const char *format, ...)
@@ -138,37 +137,38 @@ static unsigned int verify_generation(struct load *l)
 static int restore(struct load *l, struct kstate_ctx *ctx)
 {
 	struct json_object *clients = tool_json_add_array(l->report, "clients");
-	struct kstate_client_status *list = NULL;
-	struct kstate_ioc_status st;
+	struct kstate_dev_status *st = NULL;
 	struct kstate_dev *dev = NULL;
 	unsigned int n = 0, i;
 	uint64_t t0 = tool_now_us();
 	int rc;
 
-	rc = kstate_dev_new(ctx, &dev);
+	rc = tool_dev_open(ctx, &dev);
 	if (rc)
-		return tool_fail(rc, NULL);
+		return rc;
 	rc = kstate_dev_bind(dev, l->store, l->gen ? kstate_generation_number(l->gen) : 0);
 	if (!rc)
-		rc = kstate_dev_status(dev, &st, &list, &n);
+		rc = kstate_dev_status_new(dev, &st);
 	kstate_dev_delete(&dev);
 	if (rc)
 		return tool_fail(rc, NULL);
 	tool_json_add_u64(l->report, "restore_us", tool_now_us() - t0);
+	n = kstate_dev_status_client_count(st);
 	for (i = 0; i < n; i++) {
 		struct json_object *c = tool_json_append_object(clients);
-		char name[sizeof(list[i].name) + 1] = "", msg[sizeof(list[i].message) + 1] = "";
+		const char *name = kstate_dev_status_client_name(st, i);
+		const char *msg = kstate_dev_status_client_message(st, i);
+		int state = kstate_dev_status_client_state(st, i);
+		int error = kstate_dev_status_client_error(st, i);
 
-		memcpy(name, list[i].name, sizeof(list[i].name));
-		memcpy(msg, list[i].message, sizeof(list[i].message));
 		tool_json_add_str(c, "name", name);
-		tool_json_add_u64(c, "version", list[i].version);
-		tool_json_add_str(c, "state", status_state_name(list[i].state));
+		tool_json_add_u64(c, "version", kstate_dev_status_client_version(st, i));
+		tool_json_add_str(c, "state", status_state_name(state));
 		tool_json_add_str(c, "message", msg);
-		json_object_object_add(c, "detail", status_detail_json(&list[i]));
-		if (list[i].state == KSTATE_CLIENT_FAILED) {
-			problem(l, "%s: refused: %s (%s)", name, msg, strerror(-list[i].error));
-			tool_json_add_str(c, "error", strerror(-list[i].error));
+		json_object_object_add(c, "detail", status_detail_json(st, i));
+		if (state == KSTATE_CLIENT_STATE_FAILED) {
+			problem(l, "%s: refused: %s (%s)", name, msg, strerror(-error));
+			tool_json_add_str(c, "error", strerror(-error));
 			refused_client(l, name, c);
 		}
 	}
@@ -182,8 +182,7 @@ static int restore(struct load *l, struct kstate_ctx *ctx)
 		    !kstate_generation_entry_is_kernel(l->gen, i))
 			continue;
 		for (j = 0; j < n; j++)
-			loaded |= strncmp((const char *)list[j].name, name,
-					  sizeof(list[j].name)) == 0;
+			loaded |= strcmp(kstate_dev_status_client_name(st, j), name) == 0;
 		if (!loaded) {
 			struct json_object *c = tool_json_append_object(clients);
 
@@ -196,7 +195,7 @@ static int restore(struct load *l, struct kstate_ctx *ctx)
 			json_object_object_add(c, "detail", json_object_new_object());
 		}
 	}
-	free(list);
+	kstate_dev_status_delete(&st);
 	return 0;
 }
 
@@ -300,7 +299,7 @@ int main(int argc, char **argv)
 
 	rc = kstate_generation_new(l.store, l.generation, &l.gen);
 	if (rc == -ENOENT && !l.generation) {
-		result = "nothing to restore (first boot: no sealed generation yet)";
+		result = "nothing-to-restore";	/* first boot: no sealed generation yet */
 	} else if (rc) {
 		problem(&l, "%s%s", kstate_errormsg(), l.generation ? "" :
 			"; nothing was restored (choose an older generation with --generation N "
@@ -326,7 +325,7 @@ int main(int argc, char **argv)
 			l.exit_code = rc;
 			result = "failed";
 		} else if (l.exit_code) {
-			result = "partly restored";
+			result = "partly-restored";
 		}
 	}
 report:

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "region.h"
 #include "status.h"
 
 struct opts {
@@ -1042,10 +1043,6 @@ static const struct cmd cmds[] = {
 	  HELP_STORE HELP_JSON, "CLIENT", discard_opts, cmd_discard },
 };
 
-#define EXIT_CODES_HELP							\
-	"Exit status: 0 ok, 1 damage found or failure, 2 usage error,\n"	\
-	"3 no store, generation, entry or file, 4 not permitted (run as root).\n"
-
 static void usage(void)
 {
 	size_t i;
@@ -1055,14 +1052,17 @@ static void usage(void)
 	       "Commands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		printf("  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	printf("  %-8s %s\n", "region", REGION_SUMMARY);
 	printf("\nOptions:\n" HELP_STORE HELP_COMMON "\n"
-	       "'kstate COMMAND --help' describes a command.\n" EXIT_CODES_HELP);
+	       "'kstate COMMAND --help' describes a command.\n\n");
+	tool_print_exit_codes(stdout);
 }
 
 static void cmd_usage(const struct cmd *c)
 {
-	printf("Usage: kstate %s\n\n%s.\n\nOptions:\n%s%s\n%s", c->synopsis, c->summary,
-	       c->options, HELP_COMMON, EXIT_CODES_HELP);
+	printf("Usage: kstate %s\n\n%s.\n\nOptions:\n%s%s\n", c->synopsis, c->summary,
+	       c->options, HELP_COMMON);
+	tool_print_exit_codes(stdout);
 }
 
 /* Return: -1 to run the command, else the exit code. */
@@ -1149,6 +1149,9 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return tool_usage_error("missing command");
+	/* "region" has commands of its own (region.c). */
+	if (strcmp(argv[optind], "region") == 0)
+		return region_main(argc - optind, argv + optind, o.store);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[optind], cmds[i].name) == 0)
 			c = &cmds[i];

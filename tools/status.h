@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
-#include <kstate/ioctl.h>
+#include "libkstate.h"
 
 /**
  * struct status_client - one client as the running system reports it
@@ -57,14 +57,13 @@ int status_live_frozen(void);
  * its quarantine/ name, or "missing"), "until"} to @c.  Nothing when @gen has no
  * record file for @client.
  */
-struct kstate_generation;
 void status_kept_json(const char *store, struct kstate_generation *gen, const char *client,
 		      struct json_object *c);
 /* One line about @c's "kept" object, if it has one. */
 void status_kept_text(struct json_object *c, const char *indent);
 
-/* The module's client status as text and JSON. */
-const char *status_state_name(uint32_t state);
-struct json_object *status_detail_json(const struct kstate_client_status *c);
+/* A client's state (KSTATE_CLIENT_STATE_*) and details, as text and JSON. */
+const char *status_state_name(int state);
+struct json_object *status_detail_json(struct kstate_dev_status *st, unsigned int index);
 
 #endif /* KSTATE_TOOLS_STATUS_H */
