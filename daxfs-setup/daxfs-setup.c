@@ -4,7 +4,7 @@
  * reservation, provision a namespace and a filesystem, report, lend spare PMEM as RAM.
  *
  * A thin front end: the planning and the namespace work are libkstate's
- * (kstate_memmap_plan_*, kstate_pmem_*); mkfs, mount and update-grub are run as the
+ * (memmap_plan_*, pmem_*); mkfs, mount and update-grub are run as the
  * standard tools.  Exit codes are in docs/man/daxfs-setup.8.scd.
  */
 #include <errno.h>
@@ -17,14 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "daxfs-setup.h"
 #include "grub.h"
-#include "libkstate.h"
+#include "common.h"
+#include "memmap-plan.h"
+#include "msg.h"
 
-extern char **environ;
 
 const char *prog = "daxfs-setup";
 
@@ -62,51 +62,6 @@ void json_print(struct json_object *o)
 	json_object_put(o);
 }
 
-/* Library warnings go to stderr; errors the tool reports itself, once. */
-static void log_to_stderr(struct kstate_ctx *ctx, int priority, const char *file, int line,
-			  const char *fn, const char *format, va_list args)
-{
-	if (priority <= LOG_ERR)
-		return;
-	fprintf(stderr, "%s: %s: ", prog, priority == LOG_WARNING ? "warning" : "info");
-	vfprintf(stderr, format, args);
-	fputc('\n', stderr);
-}
-
-int ctx_open(struct kstate_ctx **ctx)
-{
-	int rc = kstate_ctx_new(ctx);
-
-	if (rc)
-		return error(EXIT_FAIL, "cannot create the library context: %s",
-			     kstate_errormsg());
-	if (kstate_ctx_get_log_priority(*ctx) < LOG_WARNING) {
-		kstate_ctx_set_log_fn(*ctx, log_to_stderr);
-		kstate_ctx_set_log_priority(*ctx, LOG_WARNING);
-	}
-	return 0;
-}
-
-/* Run a program and wait; returns its exit status, or -errno if it could not run. */
-int run_cmd(char *const argv[], bool quiet)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int status, rc;
-
-	posix_spawn_file_actions_init(&fa);
-	if (quiet)
-		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
-		return -rc;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 void print_cmd(const char *prefix, char *const argv[])
 {
 	fputs(prefix, stdout);
@@ -127,31 +82,31 @@ struct plan_opts {
 
 static const char *const warn_names[] = { "below-4g", "low-ram", "pmem-present" };
 
-static int plan_make(struct kstate_ctx *ctx, const struct plan_opts *o,
-		     struct kstate_memmap_plan **plan)
+static int plan_make(const struct plan_opts *o,
+		     struct memmap_plan **plan)
 {
-	int rc = kstate_memmap_plan_new(ctx, o->iomem, o->size, o->align, o->flags, plan);
+	int rc = memmap_plan_new(o->iomem, o->size, o->align, o->flags, plan);
 
 	if (rc == -EINVAL && !o->size)
 		return usage_error("--size is required");
 	if (rc)
 		return error(rc == -ENOMEM || rc == -ENOENT || rc == -EACCES ? EXIT_FAIL :
-			     EXIT_REFUSED, "%s", kstate_errormsg());
+			     EXIT_REFUSED, "%s", setup_errormsg());
 	return 0;
 }
 
-static struct json_object *plan_json(struct kstate_memmap_plan *plan, const char *param)
+static struct json_object *plan_json(struct memmap_plan *plan, const char *param)
 {
 	struct json_object *o = json_object_new_object(), *w = json_object_new_array();
-	unsigned int i, n = kstate_memmap_plan_range_count(plan);
+	unsigned int i, n = memmap_plan_range_count(plan);
 	uint64_t total = 0;
 
 	json_object_object_add(o, "memmap", json_object_new_string(param));
 	for (i = 0; i < n; i++)
-		total += kstate_memmap_plan_range_size(plan, i);
+		total += memmap_plan_range_size(plan, i);
 	if (n == 1) {
 		json_object_object_add(o, "start",
-			json_object_new_uint64(kstate_memmap_plan_range_start(plan, 0)));
+			json_object_new_uint64(memmap_plan_range_start(plan, 0)));
 		json_object_object_add(o, "size", json_object_new_uint64(total));
 	} else {
 		struct json_object *r = json_object_new_array();
@@ -160,18 +115,18 @@ static struct json_object *plan_json(struct kstate_memmap_plan *plan, const char
 			struct json_object *e = json_object_new_object();
 
 			json_object_object_add(e, "start",
-				json_object_new_uint64(kstate_memmap_plan_range_start(plan, i)));
+				json_object_new_uint64(memmap_plan_range_start(plan, i)));
 			json_object_object_add(e, "size",
-				json_object_new_uint64(kstate_memmap_plan_range_size(plan, i)));
+				json_object_new_uint64(memmap_plan_range_size(plan, i)));
 			json_object_array_add(r, e);
 		}
 		json_object_object_add(o, "ranges", r);
 		json_object_object_add(o, "size", json_object_new_uint64(total));
 	}
 	json_object_object_add(o, "ram_total",
-			       json_object_new_uint64(kstate_memmap_plan_ram_total(plan)));
+			       json_object_new_uint64(memmap_plan_ram_total(plan)));
 	for (i = 0; i < sizeof(warn_names) / sizeof(warn_names[0]); i++)
-		if (kstate_memmap_plan_warnings(plan) & (1U << i))
+		if (memmap_plan_warnings(plan) & (1U << i))
 			json_object_array_add(w, json_object_new_string(warn_names[i]));
 	json_object_object_add(o, "warnings", w);
 	return o;
@@ -182,18 +137,18 @@ static int plan_opt(int c, struct plan_opts *o)
 {
 	switch (c) {
 	case 's':
-		if (kstate_size_parse(optarg, &o->size))
+		if (tool_size_parse(optarg, &o->size))
 			return -usage_error("--size: '%s' is not a size like 4G or 512M", optarg);
 		return 1;
 	case 'a':
-		if (kstate_size_parse(optarg, &o->align))
+		if (tool_size_parse(optarg, &o->align))
 			return -usage_error("--align: '%s' is not a size like 1G", optarg);
 		return 1;
 	case 'i':
 		o->iomem = optarg;
 		return 1;
 	case 'S':
-		o->flags |= KSTATE_MEMMAP_PLAN_SPLIT;
+		o->flags |= MEMMAP_PLAN_SPLIT;
 		return 1;
 	}
 	return 0;
@@ -214,8 +169,7 @@ static int cmd_plan(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct plan_opts o = { 0 };
-	struct kstate_memmap_plan *plan = NULL;
-	struct kstate_ctx *ctx = NULL;
+	struct memmap_plan *plan = NULL;
 	bool json = false;
 	char param[256];
 	int c, rc;
@@ -236,18 +190,15 @@ static int cmd_plan(int argc, char **argv)
 		return usage_error("plan: unexpected argument '%s'", argv[optind]);
 	if (!o.size)
 		return usage_error("plan: --size is required");
-	rc = ctx_open(&ctx);
-	if (!rc)
-		rc = plan_make(ctx, &o, &plan);
+	rc = plan_make(&o, &plan);
 	if (!rc) {
-		kstate_memmap_plan_param(plan, param, sizeof(param));
+		memmap_plan_param(plan, param, sizeof(param));
 		if (json)
 			json_print(plan_json(plan, param));
 		else
 			puts(param);
 	}
-	kstate_memmap_plan_delete(&plan);
-	kstate_ctx_delete(&ctx);
+	memmap_plan_delete(&plan);
 	return rc;
 }
 
@@ -270,8 +221,7 @@ static int cmd_apply(int argc, char **argv)
 	char *update[] = { "update-grub", NULL };
 	const char *grub_file = "/etc/default/grub", *memmap = NULL;
 	struct plan_opts o = { 0 };
-	struct kstate_memmap_plan *plan = NULL;
-	struct kstate_ctx *ctx = NULL;
+	struct memmap_plan *plan = NULL;
 	struct grub_change ch = { 0 };
 	bool json = false, no_update = false;
 	unsigned int flags = 0;
@@ -302,12 +252,10 @@ static int cmd_apply(int argc, char **argv)
 	if (memmap) {
 		snprintf(param, sizeof(param), "%s", memmap);
 	} else {
-		rc = ctx_open(&ctx);
-		if (!rc)
-			rc = plan_make(ctx, &o, &plan);
+		rc = plan_make(&o, &plan);
 		if (rc)
 			goto out;
-		kstate_memmap_plan_param(plan, param, sizeof(param));
+		memmap_plan_param(plan, param, sizeof(param));
 	}
 	rc = grub_set_memmap(grub_file, param, flags, &ch, err, sizeof(err));
 	if (rc) {
@@ -338,7 +286,7 @@ static int cmd_apply(int argc, char **argv)
 	}
 	if (!ch.changed || no_update || (flags & GRUB_DRY_RUN))
 		goto out;
-	rc = run_cmd(update, json);
+	rc = tool_run(update, json);
 	if (rc == -ENOENT)
 		rc = error(EXIT_FAIL, "update-grub not found: regenerate the boot loader "
 			   "configuration yourself (grub-mkconfig -o /boot/grub/grub.cfg), then "
@@ -350,8 +298,7 @@ static int cmd_apply(int argc, char **argv)
 		printf("reboot to reserve the memory, then run '%s provision'\n", prog);
 out:
 	grub_change_release(&ch);
-	kstate_memmap_plan_delete(&plan);
-	kstate_ctx_delete(&ctx);
+	memmap_plan_delete(&plan);
 	return rc;
 }
 
@@ -384,10 +331,9 @@ int usage(FILE *f, int code)
 		   "make a DAX filesystem for the store on it, lend spare PMEM as RAM.\n\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].synopsis);
-	fprintf(f, "\n  --help     this text       --version  print the version\n\n"
-		   "Exit codes: 0 done (or nothing to do), 1 failed, 2 usage error,\n"
-		   "3 refused (impossible or unsafe request), 4 busy (memory could not be\n"
-		   "offlined; nothing changed).  See daxfs-setup(8).\n");
+	fprintf(f, "\n  --help     this text       --version  print the version\n\n");
+	tool_print_exit_codes(f);
+	fprintf(f, "See daxfs-setup(8).\n");
 	return code;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * daxfs-setup provision and status: an fsdax namespace (libkstate), a filesystem made
+ * daxfs-setup provision and status: an fsdax namespace (pmem.c), a filesystem made
  * for DAX (mkfs), mounted with dax=always (mount), checked with statx, and kept across
  * reboots in /etc/fstab or a systemd mount unit.  Every step first looks at what is
  * there, so running it again changes nothing.
@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "daxfs-setup.h"
-#include "libkstate.h"
+#include "common.h"
+#include "msg.h"
+#include "pmem.h"
 
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX 0x00200000	/* linux/stat.h since 5.8 */
@@ -285,7 +287,7 @@ static int step(struct provision *p, const char *what, char *argv[])
 	}
 	if (!p->json)
 		print_cmd("running: ", argv);
-	rc = run_cmd(argv, p->json);
+	rc = tool_run(argv, p->json);
 	if (rc == -ENOENT)
 		return error(EXIT_FAIL, "%s: %s not found; install it (e2fsprogs, xfsprogs, "
 			     "util-linux)", what, argv[0]);
@@ -414,8 +416,7 @@ int cmd_provision(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct provision p = { .fs = "ext4", .dir = DEFAULT_MOUNT, .fstab = "/etc/fstab" };
-	struct kstate_pmem *pmem = NULL;
-	struct kstate_ctx *ctx = NULL;
+	struct pmem *pmem = NULL;
 	unsigned int idx = 0;
 	int c, rc;
 
@@ -426,9 +427,9 @@ int cmd_provision(int argc, char **argv)
 		case 'N': p.name = optarg; break;
 		case 'M':
 			if (!strcmp(optarg, "dev"))
-				p.flags |= KSTATE_PMEM_MAP_DEVICE;
+				p.flags |= PMEM_MAP_DEVICE;
 			else if (!strcmp(optarg, "mem"))
-				p.flags |= KSTATE_PMEM_MAP_MEMORY;
+				p.flags |= PMEM_MAP_MEMORY;
 			else
 				return usage_error("--map: 'dev' or 'mem', not '%s'", optarg);
 			break;
@@ -448,24 +449,21 @@ int cmd_provision(int argc, char **argv)
 	if (p.dir[0] != '/')
 		return usage_error("--mount: '%s' is not an absolute path", p.dir);
 	if (p.force)
-		p.flags |= KSTATE_PMEM_FORCE;
+		p.flags |= PMEM_FORCE;
 	if (p.dry_run)
-		p.flags |= KSTATE_PMEM_DRY_RUN;
+		p.flags |= PMEM_DRY_RUN;
 
-	rc = ctx_open(&ctx);
-	if (rc)
-		return rc;
-	rc = kstate_pmem_new(ctx, &pmem);
+	rc = pmem_new(&pmem);
 	if (!rc)
-		rc = kstate_pmem_provision(pmem, p.name, p.flags, &idx);
+		rc = pmem_provision(pmem, p.name, p.flags, &idx);
 	if (rc < 0) {
 		rc = error(rc == -EBUSY || rc == -EEXIST || rc == -EINVAL || rc == -ENODEV ||
-			   rc == -ENOENT ? EXIT_REFUSED : EXIT_FAIL, "%s", kstate_errormsg());
+			   rc == -ENOENT ? EXIT_REFUSED : EXIT_FAIL, "%s", setup_errormsg());
 		goto out;
 	}
 	p.ns_changed = rc == 1;
-	snprintf(p.ns, sizeof(p.ns), "%s", kstate_pmem_namespace_name(pmem, idx));
-	snprintf(p.bdev, sizeof(p.bdev), "/dev/%s", kstate_pmem_namespace_blockdev(pmem, idx));
+	snprintf(p.ns, sizeof(p.ns), "%s", pmem_namespace_name(pmem, idx));
+	snprintf(p.bdev, sizeof(p.bdev), "/dev/%s", pmem_namespace_blockdev(pmem, idx));
 	if (!p.json)
 		printf("%s: %s fsdax mode (%s)\n", p.ns, !p.ns_changed ? "already in" :
 		       p.dry_run ? "would be put in" : "put in", p.bdev);
@@ -503,8 +501,7 @@ int cmd_provision(int argc, char **argv)
 		       "; nothing changed");
 	}
 out:
-	kstate_pmem_delete(&pmem);
-	kstate_ctx_delete(&ctx);
+	pmem_delete(&pmem);
 	return rc;
 }
 
@@ -532,8 +529,7 @@ int cmd_status(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct json_object *j, *regions, *nss;
-	struct kstate_pmem *pmem = NULL;
-	struct kstate_ctx *ctx = NULL;
+	struct pmem *pmem = NULL;
 	uint64_t lent = 0;
 	bool json = false;
 	unsigned int i;
@@ -548,58 +544,55 @@ int cmd_status(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("status: unexpected argument '%s'", argv[optind]);
-	rc = ctx_open(&ctx);
-	if (rc)
-		return rc;
-	rc = kstate_pmem_new(ctx, &pmem);
+	rc = pmem_new(&pmem);
 	if (rc) {
-		rc = error(EXIT_FAIL, "%s", kstate_errormsg());
+		rc = error(EXIT_FAIL, "%s", setup_errormsg());
 		goto out;
 	}
 	j = json_object_new_object();
 	regions = json_object_new_array();
 	nss = json_object_new_array();
-	for (i = 0; i < kstate_pmem_region_count(pmem); i++) {
+	for (i = 0; i < pmem_region_count(pmem); i++) {
 		struct json_object *r = json_object_new_object();
 
 		json_object_object_add(r, "region",
-				       json_object_new_string(kstate_pmem_region_name(pmem, i)));
+				       json_object_new_string(pmem_region_name(pmem, i)));
 		json_object_object_add(r, "type", json_object_new_string(
-			kstate_pmem_region_is_legacy(pmem, i) ? "memmap" : "nfit"));
+			pmem_region_is_legacy(pmem, i) ? "memmap" : "nfit"));
 		json_object_object_add(r, "size",
-				       json_object_new_uint64(kstate_pmem_region_size(pmem, i)));
+				       json_object_new_uint64(pmem_region_size(pmem, i)));
 		json_object_object_add(r, "available", json_object_new_uint64(
-			kstate_pmem_region_available(pmem, i)));
+			pmem_region_available(pmem, i)));
 		json_object_array_add(regions, r);
 		if (!json)
 			printf("%s (%s): %.1f MiB, %.1f MiB not in a namespace\n",
-			       kstate_pmem_region_name(pmem, i),
-			       kstate_pmem_region_is_legacy(pmem, i) ? "memmap" : "nfit",
-			       kstate_pmem_region_size(pmem, i) / 1048576.0,
-			       kstate_pmem_region_available(pmem, i) / 1048576.0);
+			       pmem_region_name(pmem, i),
+			       pmem_region_is_legacy(pmem, i) ? "memmap" : "nfit",
+			       pmem_region_size(pmem, i) / 1048576.0,
+			       pmem_region_available(pmem, i) / 1048576.0);
 	}
-	for (i = 0; i < kstate_pmem_namespace_count(pmem); i++) {
+	for (i = 0; i < pmem_namespace_count(pmem); i++) {
 		struct json_object *n = json_object_new_object();
-		const char *bdev = kstate_pmem_namespace_blockdev(pmem, i);
-		const char *cdev = kstate_pmem_namespace_chardev(pmem, i);
+		const char *bdev = pmem_namespace_blockdev(pmem, i);
+		const char *cdev = pmem_namespace_chardev(pmem, i);
 		struct mount_info m = { 0 };
 		int dax = -ENOENT;
 
-		lent += kstate_pmem_namespace_lent(pmem, i);
+		lent += pmem_namespace_lent(pmem, i);
 		json_object_object_add(n, "namespace", json_object_new_string(
-			kstate_pmem_namespace_name(pmem, i)));
+			pmem_namespace_name(pmem, i)));
 		json_object_object_add(n, "region", json_object_new_string(
-			kstate_pmem_namespace_region(pmem, i)));
+			pmem_namespace_region(pmem, i)));
 		json_object_object_add(n, "mode", json_object_new_string(
-			kstate_pmem_namespace_mode(pmem, i)));
+			pmem_namespace_mode(pmem, i)));
 		json_object_object_add(n, "size", json_object_new_uint64(
-			kstate_pmem_namespace_size(pmem, i)));
+			pmem_namespace_size(pmem, i)));
 		if (bdev[0])
 			json_object_object_add(n, "blockdev", json_object_new_string(bdev));
 		if (cdev[0])
 			json_object_object_add(n, "chardev", json_object_new_string(cdev));
 		json_object_object_add(n, "lent_as_ram", json_object_new_uint64(
-			kstate_pmem_namespace_lent(pmem, i)));
+			pmem_namespace_lent(pmem, i)));
 		if (bdev[0])
 			find_mount(bdev, &m);
 		if (m.found) {
@@ -625,13 +618,13 @@ int cmd_status(int argc, char **argv)
 		}
 		json_object_array_add(nss, n);
 		if (!json) {
-			printf("%s: %s, %.1f MiB%s%s%s%s", kstate_pmem_namespace_name(pmem, i),
-			       kstate_pmem_namespace_mode(pmem, i),
-			       kstate_pmem_namespace_size(pmem, i) / 1048576.0,
+			printf("%s: %s, %.1f MiB%s%s%s%s", pmem_namespace_name(pmem, i),
+			       pmem_namespace_mode(pmem, i),
+			       pmem_namespace_size(pmem, i) / 1048576.0,
 			       bdev[0] ? ", /dev/" : "", bdev, cdev[0] ? ", /dev/" : "", cdev);
-			if (kstate_pmem_namespace_lent(pmem, i))
+			if (pmem_namespace_lent(pmem, i))
 				printf(", %.1f MiB lent as RAM",
-				       kstate_pmem_namespace_lent(pmem, i) / 1048576.0);
+				       pmem_namespace_lent(pmem, i) / 1048576.0);
 			if (m.found)
 				printf(", mounted at %s (%s%s), %s", m.dir, m.fstype,
 				       m.dax_always ? ", dax=always" : ", NOT dax=always",
@@ -647,14 +640,13 @@ int cmd_status(int argc, char **argv)
 	if (json)
 		json_print(j);
 	else {
-		if (!kstate_pmem_region_count(pmem))
+		if (!pmem_region_count(pmem))
 			printf("no persistent memory (see '%s plan')\n", prog);
 		printf("lent as RAM: %.1f MiB; MemTotal: %.1f MiB\n", lent / 1048576.0,
 		       meminfo_total() / 1048576.0);
 		json_object_put(j);
 	}
 out:
-	kstate_pmem_delete(&pmem);
-	kstate_ctx_delete(&ctx);
+	pmem_delete(&pmem);
 	return rc;
 }

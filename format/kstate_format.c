@@ -604,7 +604,11 @@ int kstate_entry_compare(const struct kstate_entry *a, const struct kstate_entry
 	return strncmp(a->name, b->name, KSTATE_NAME_LEN);
 }
 
-static int entry_check(const struct kstate_entry *e, u64 generation)
+/*
+ * @region_crc: the manifest has %KSTATE_MANIFEST_INCOMPAT_REGION_CRC (an entry received
+ * on its own is checked as if it had), so region entries may carry a CRC.
+ */
+static int entry_check(const struct kstate_entry *e, u64 generation, bool region_crc)
 {
 	if (!kstate_name_valid(e->name))
 		return -EUCLEAN;
@@ -612,11 +616,15 @@ static int entry_check(const struct kstate_entry *e, u64 generation)
 		return -EOPNOTSUPP;
 	if (e->flags & ~KSTATE_ENTRY_F_ALL)
 		return -EPROTO;
+	if ((e->flags & KSTATE_ENTRY_F_REGION_CRC) &&
+	    (e->kind != KSTATE_ENTRY_REGION || !region_crc))
+		return -EPROTO;
 	if (e->generation == 0 || e->generation > generation)
 		return -EUCLEAN;
 	if (e->kind == KSTATE_ENTRY_RECORDS && e->size < KSTATE_FILE_HEADER_SIZE)
 		return -EUCLEAN;
-	if (e->kind == KSTATE_ENTRY_REGION && (e->crc || e->client_version))
+	if (e->kind == KSTATE_ENTRY_REGION &&
+	    ((e->crc && !(e->flags & KSTATE_ENTRY_F_REGION_CRC)) || e->client_version))
 		return -EUCLEAN;
 	return 0;
 }
@@ -678,8 +686,8 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 			   const struct kstate_entry *entries)
 {
 	struct kstate_manifest_header h;
+	u32 i, crc, incompat = info->incompat;
 	u8 *p = buf;
-	u32 i, crc;
 	int rc;
 
 	rc = manifest_info_check(info);
@@ -690,8 +698,10 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 	if (kstate_manifest_size(info->entry_count) > len)
 		return -EOVERFLOW;
 	for (i = 0; i < info->entry_count; i++) {
-		if (entry_check(&entries[i], info->generation))
+		if (entry_check(&entries[i], info->generation, true))
 			return -EINVAL;
+		if (entries[i].flags & KSTATE_ENTRY_F_REGION_CRC)
+			incompat |= KSTATE_MANIFEST_INCOMPAT_REGION_CRC;
 		if (i && kstate_entry_compare(&entries[i - 1], &entries[i]) >= 0)
 			return -EINVAL;
 	}
@@ -714,7 +724,7 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 	h.header_size = cpu_to_le32(KSTATE_MANIFEST_HEADER_SIZE);
 	h.compat = cpu_to_le32(info->compat);
 	h.ro_compat = cpu_to_le32(info->ro_compat);
-	h.incompat = cpu_to_le32(info->incompat);
+	h.incompat = cpu_to_le32(incompat);
 	h.generation = cpu_to_le64(info->generation);
 	h.base_generation = cpu_to_le64(info->base_generation);
 	h.creation_time_ns = cpu_to_le64(info->creation_time_ns);
@@ -762,7 +772,7 @@ int kstate_entry_decode(const struct kstate_manifest_entry *me, u64 generation,
 	if (me->reserved || kstate_name_decode(me->name, name))
 		return me->reserved ? -EPROTO : -EUCLEAN;
 	entry_from_le(me, entry);
-	return entry_check(entry, generation);
+	return entry_check(entry, generation, true);
 }
 
 static const char *entry_problem(int rc)
@@ -859,7 +869,8 @@ int kstate_manifest_decode(const void *buf, size_t len, struct kstate_manifest_i
 			return reject(err, -EPROTO, off + 60, i,
 				      "reserved entry field is not zero");
 		kstate_manifest_entry_get(buf, i, &cur);
-		rc = entry_check(&cur, info->generation);
+		rc = entry_check(&cur, info->generation,
+				 info->incompat & KSTATE_MANIFEST_INCOMPAT_REGION_CRC);
 		if (rc)
 			return reject(err, rc, off, i, entry_problem(rc));
 		if (i && kstate_entry_compare(&prev, &cur) >= 0)

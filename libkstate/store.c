@@ -394,17 +394,6 @@ KSTATE_EXPORT void kstate_store_delete(struct kstate_store **store)
 }
 
 /**
- * kstate_store_get_ctx - the context a store was opened with
- * @store: the store
- *
- * Return: the context.
- */
-KSTATE_EXPORT struct kstate_ctx *kstate_store_get_ctx(struct kstate_store *store)
-{
-	return store->ctx;
-}
-
-/**
  * kstate_store_path - the directory a store was opened at
  * @store: the store
  *
@@ -750,24 +739,7 @@ int store_gc_locked(struct kstate_store *s, unsigned int keep)
 }
 
 /**
- * kstate_store_gc - remove generations and files no longer needed
- * @store: the store
- * @keep: sealed generations to keep, newest first (0 means 1)
- *
- * Removes older sealed manifests, abandoned open manifests, record files no kept
- * generation lists, leftover temporary files and the spare files commits keep for
- * reuse (so the space is free afterwards).  Regions, damaged manifests,
- * quarantined files and unknown files are never removed.
- *
- * Return: 0 or a negative errno.
- */
-KSTATE_EXPORT int kstate_store_gc(struct kstate_store *store, unsigned int keep)
-{
-	return kstate_store_gc_each(store, keep, 0, NULL, NULL);
-}
-
-/**
- * kstate_store_gc_each - kstate_store_gc() that names each file, or only previews
+ * kstate_store_gc_each - remove generations and files no longer needed, naming each
  * @store: the store; with %KSTATE_GC_DRY_RUN it may be opened %KSTATE_STORE_RDONLY
  * @keep: sealed generations to keep, newest first (0 means 1)
  * @flags: %KSTATE_GC_DRY_RUN to remove nothing and only report what would go
@@ -775,7 +747,10 @@ KSTATE_EXPORT int kstate_store_gc(struct kstate_store *store, unsigned int keep)
  *	NULL
  * @userdata: passed to @fn
  *
- * Decides exactly as kstate_store_gc() does, with the store locked.
+ * Removes older sealed manifests, abandoned open manifests, record files no kept
+ * generation lists, leftover temporary files and the spare files commits keep for
+ * reuse (so their space is free afterwards), with the store locked.  Regions,
+ * damaged manifests, quarantined files and unknown files are never removed.
  *
  * Return: 0 or a negative errno.
  */

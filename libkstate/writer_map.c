@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The DAX-native part of the record writer: a spare file mapped with libpmem2, filled
+ * The DAX-native part of the record writer: a spare file mapped with libpmem2 (loaded on
+ * first use, pmem2_dl.h), filled
  * with non-temporal copies, made durable by one drain.
  *
  * The spare's blocks are allocated and written already, so a write fault on the
@@ -12,9 +13,9 @@
  * file gets its name.  The kernel still counts the pages dirty and would flush them
  * again on fsync: the commit protocol (txn.c) never fsyncs a mapped record file.
  */
-#include <libpmem2.h>
 #include <stdlib.h>
 
+#include "pmem2_dl.h"
 #include "private.h"
 
 struct writer_map {
@@ -43,6 +44,9 @@ int writer_map_new(struct kstate_store *s, int fd, uint64_t len, const char *wha
 	struct writer_map *m;
 	int rc;
 
+	rc = kstate_pmem2_load(s->ctx);
+	if (rc)
+		return rc;
 	m = kio_calloc(1, sizeof(*m));
 	if (!m)
 		return kstate_fail(s->ctx, -ENOMEM, "%s: out of memory", s->path);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "common.h"
 #include "state.h"
 
 #define CHUNK (64ULL << 20)
@@ -308,7 +309,7 @@ int bench(const char *dir, const char *sizes, uint64_t run_ms)
 		struct json_object *o;
 		uint64_t size;
 
-		if (kstate_size_parse(tok, &size) || size < (4u << 20) || size % (2u << 20)) {
+		if (tool_size_parse(tok, &size) || size < (4u << 20) || size % (2u << 20)) {
 			fprintf(stderr, "vmm-keepalive: bench: size '%s': give multiples of 2M of "
 				"at least 4M\n", tok);
 			free(list);

@@ -19,12 +19,14 @@
 #include <sys/stat.h>
 
 #include "bench.h"
+#include "common.h"
 #include "state.h"
 
+/* The exit codes every kstate command shares (tools/common.h). */
 enum {
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_DAMAGED = 3,	/* verify: the saved VM is not intact */
-	EXIT_NOSTATE = 4,	/* resume: nothing resumable in the store */
+	EXIT_USAGE = TOOL_EXIT_USAGE,		/* bad command line */
+	EXIT_DAMAGED = TOOL_EXIT_FAILURE,	/* verify: the saved VM is not intact */
+	EXIT_NOSTATE = TOOL_EXIT_NOTFOUND,	/* resume: nothing resumable in the store */
 };
 
 static void usage(FILE *f)
@@ -49,9 +51,22 @@ static void usage(FILE *f)
 	      "      --run-ms MS   bench: guest run time before each suspend (default 500)\n"
 	      "  -h, --help        this text\n"
 	      "  -V, --version     print the version\n"
-	      "\n"
-	      "Exit status: 0 ok, 1 error, 2 usage, 3 verify found damage, 4 nothing to\n"
-	      "resume. See vmm-keepalive(1).\n", f);
+	      "\n", f);
+	tool_print_exit_codes(f);
+	fputs("verify exits 1 when the saved VM is damaged, resume 3 when there is nothing\n"
+	      "to resume. See vmm-keepalive(1).\n", f);
+}
+
+/* Milliseconds: decimal digits only. */
+static int parse_ms(const char *text, uint64_t *ms)
+{
+	char *end;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	*ms = strtoull(text, &end, 10);
+	return errno || *end ? -EINVAL : 0;
 }
 
 static void on_stop(int sig)
@@ -258,7 +273,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': store = optarg; break;
 		case 'm':
-			if (kstate_size_parse(optarg, &mem) || mem < (4u << 20) || mem % (2u << 20)) {
+			if (tool_size_parse(optarg, &mem) || mem < (4u << 20) || mem % (2u << 20)) {
 				fprintf(stderr, "vmm-keepalive: --mem %s: give a multiple of 2M of "
 					"at least 4M, for example --mem 64M\n", optarg);
 				return EXIT_USAGE;
@@ -268,14 +283,14 @@ int main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'S': sizes = optarg; break;
 		case 'r':
-			if (kstate_size_parse(optarg, &run_ms) || run_ms == 0) {
+			if (parse_ms(optarg, &run_ms) || run_ms == 0) {
 				fprintf(stderr, "vmm-keepalive: --run-ms %s: give milliseconds\n",
 					optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'L':
-			if (kstate_size_parse(optarg, &late_delay_ms) || late_delay_ms > 60000) {
+			if (parse_ms(optarg, &late_delay_ms) || late_delay_ms > 60000) {
 				fprintf(stderr, "vmm-keepalive: --late-slots-delay %s: give "
 					"milliseconds, at most 60000\n", optarg);
 				return EXIT_USAGE;

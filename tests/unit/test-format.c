@@ -714,6 +714,72 @@ static void test_manifest_entries_rules(void **state)
 	free(buf);
 }
 
+/* Regions frozen for a reboot carry a CRC: entry flag 0x2 under manifest incompat bit 0. */
+static void test_manifest_region_crc(void **state)
+{
+	struct kstate_manifest_info mi = { 0 }, out;
+	struct kstate_entry e[2], got;
+	struct kstate_manifest_entry me;
+	size_t len;
+	u8 *buf = read_data("golden-manifest-sealed", &len), *orig = malloc(len);
+	u8 *e0 = buf + 256, *e2 = buf + 256 + 128, mbuf[512];
+
+	(void)state;
+	memcpy(orig, buf, len);
+	e2[48] = 1;				/* region CRC, flag, but no feature bit */
+	e2[54] = KSTATE_ENTRY_F_REGION_CRC;
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), -EPROTO);
+	put_le32(buf + 24, KSTATE_MANIFEST_INCOMPAT_REGION_CRC);
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), 0);
+	kstate_manifest_entry_get(buf, 2, &got);
+	assert_int_equal(got.crc, 1);
+	assert_int_equal(got.flags, KSTATE_ENTRY_F_REGION_CRC);
+	e2[54] = 0;				/* a CRC without the flag */
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), -EUCLEAN);
+	e2[54] = KSTATE_ENTRY_F_REGION_CRC;
+	e0[54] |= KSTATE_ENTRY_F_REGION_CRC;	/* the flag on a record file */
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), -EPROTO);
+	/* The bit alone, with no such entry, is still a valid manifest. */
+	memcpy(buf, orig, len);
+	put_le32(buf + 24, KSTATE_MANIFEST_INCOMPAT_REGION_CRC);
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), 0);
+
+	/* The encoder sets the bit when an entry needs it, and only then. */
+	memset(e, 0, sizeof(e));
+	mi.generation = 2;
+	mi.state = KSTATE_MANIFEST_SEALED;
+	mi.entry_count = 2;
+	strcpy(e[0].name, "a");
+	strcpy(e[1].name, "b");
+	e[0].kind = e[1].kind = KSTATE_ENTRY_REGION;
+	e[0].generation = e[1].generation = 1;
+	e[0].size = e[1].size = 4096;
+	assert_int_equal(kstate_manifest_encode(mbuf, sizeof(mbuf), &mi, e), 0);
+	assert_int_equal(kstate_manifest_decode(mbuf, kstate_manifest_size(2), &out, NULL), 0);
+	assert_int_equal(out.incompat, 0);
+	e[1].flags = KSTATE_ENTRY_F_KERNEL | KSTATE_ENTRY_F_REGION_CRC;
+	e[1].crc = 0xdeadbeef;
+	assert_int_equal(kstate_manifest_encode(mbuf, sizeof(mbuf), &mi, e), 0);
+	assert_int_equal(kstate_manifest_decode(mbuf, kstate_manifest_size(2), &out, NULL), 0);
+	assert_int_equal(out.incompat, KSTATE_MANIFEST_INCOMPAT_REGION_CRC);
+	kstate_manifest_entry_get(mbuf, 1, &got);
+	assert_int_equal(got.crc, 0xdeadbeef);
+	/* One entry on its own (from the module): a region may carry it, a record file not. */
+	kstate_entry_encode(&me, &e[1]);
+	assert_int_equal(kstate_entry_decode(&me, 2, &got), 0);
+	e[1].kind = KSTATE_ENTRY_RECORDS;
+	e[1].size = 4096;
+	kstate_entry_encode(&me, &e[1]);
+	assert_int_equal(kstate_entry_decode(&me, 2, &got), -EPROTO);
+	free(orig);
+	free(buf);
+}
+
 static void test_manifest_encode_rejects(void **state)
 {
 	struct kstate_manifest_info mi = { 0 };
@@ -862,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_truncation),
 		cmocka_unit_test(test_manifest_features_and_state),
 		cmocka_unit_test(test_manifest_entries_rules),
+		cmocka_unit_test(test_manifest_region_crc),
 		cmocka_unit_test(test_manifest_encode_rejects),
 		cmocka_unit_test(test_store_header_rules),
 		cmocka_unit_test(test_no_read_past_buffer),
