@@ -61,7 +61,8 @@ struct sample {
 	uint64_t image_bytes;		/* copy: bytes written */
 	bool work_ok, ok;
 	struct phases save, restore;
-	struct vm_stats stats;
+	struct vm_stats stats;		/* KVM's mappings after the resumed guest ran */
+	struct vm_stats dirtied;	/* ... and right after the guest dirtied its share */
 	uint64_t counter_before, counter_after;
 };
 
@@ -101,6 +102,7 @@ static int run_until_dirty(struct vm *vm, struct sample *s)
 	}
 	s->dirty_pages = vm->dirty_done;
 	s->stop_ns = vmm_stop_ns;
+	vm_stats(vm, &s->dirtied);
 	return 0;
 }
 
@@ -405,6 +407,10 @@ static void print_sample(const struct sample *s)
 	if (s->stats.valid) {
 		add_u64(o, "kvm_pages_4k", s->stats.pages_4k);
 		add_u64(o, "kvm_pages_2m", s->stats.pages_2m);
+	}
+	if (s->dirtied.valid) {
+		add_u64(o, "dirtied_kvm_pages_4k", s->dirtied.pages_4k);
+		add_u64(o, "dirtied_kvm_pages_2m", s->dirtied.pages_2m);
 	}
 	json_object_object_add(o, "first_work_ok", json_object_new_boolean(s->work_ok));
 	json_object_object_add(o, "guest_ok", json_object_new_boolean(s->ok));
