@@ -11,6 +11,7 @@
 #   check BOOT NAME PASS|FAIL  one per check, parsed by the host
 #   error BOOT MESSAGE         harness errors (abort)
 #   sum LABEL SHA256  PATH     checksums saved by save_sums
+#   note TEXT                  printed by the host with the verdict (note)
 # /tmp/ctl is this boot's copy; every change is written through with fsync.
 #
 # Scenario API (see docs/testing.md):
@@ -29,6 +30,7 @@
 #   save_sums LABEL DIR         store the checksums of every file under DIR on the control disk
 #   check_sums LABEL DIR        check "sums-LABEL": DIR still has exactly those contents
 #   ctl_set KEY VALUE / ctl_get KEY   keep small values across boots
+#   note TEXT                   a line for the host's summary (measured numbers)
 
 CTL=/tmp/ctl
 CTL_SIZE=262144
@@ -76,6 +78,11 @@ ctl_set() {
 ctl_add() {
 	echo "$*" >>$CTL
 	ctl_sync
+}
+
+note() {
+	say "$*"
+	ctl_add "note $*"
 }
 
 phase() { ctl_get boot; }
