@@ -44,15 +44,17 @@ struct fx {
 
 static int setup(void **state)
 {
+	static const char *const dirs[] = { "etc", "etc/default", "etc/default/grub.d" };
 	struct fx *f = calloc(1, sizeof(*f));
-	char *p;
+	size_t i;
 
 	f->root = make_tmpdir();
-	p = path_in(f->root, "etc/default/grub.d");
-	assert_int_equal(mkdir(path_in(f->root, "etc"), 0755), 0);
-	assert_int_equal(mkdir(path_in(f->root, "etc/default"), 0755), 0);
-	assert_int_equal(mkdir(p, 0755), 0);
-	free(p);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *p = path_in(f->root, "%s", dirs[i]);
+
+		assert_int_equal(mkdir(p, 0755), 0);
+		free(p);
+	}
 	*state = f;
 	return 0;
 }
@@ -218,7 +220,7 @@ static void test_dry_run_writes_nothing(void **state)
 static void test_rejects_bad_input(void **state)
 {
 	struct fx *f = *state;
-	char err[1024];
+	char err[1024], *p;
 
 	put(f, "etc/default/grub", debian_grub);
 	assert_int_equal(set(f, "memmap=4G$21G", 0, NULL, err, sizeof(err)), -EINVAL);
@@ -227,7 +229,9 @@ static void test_rejects_bad_input(void **state)
 	assert_int_equal(set(f, "mem=4G", 0, NULL, err, sizeof(err)), -EINVAL);
 	assert_false(file_exists(f->root, GRUB_DROPIN));
 	/* No GRUB at all. */
-	remove(path_in(f->root, "etc/default/grub"));
+	p = path_in(f->root, "etc/default/grub");
+	assert_int_equal(remove(p), 0);
+	free(p);
 	assert_int_equal(set(f, "memmap=4G!21G", 0, NULL, err, sizeof(err)), -ENOENT);
 }
 
@@ -235,9 +239,10 @@ static void test_kernel_install(void **state)
 {
 	struct fx *f = *state;
 	struct boot_config bc;
-	char err[1024];
+	char err[1024], *p = path_in(f->root, "etc/kernel");
 
-	assert_int_equal(mkdir(path_in(f->root, "etc/kernel"), 0755), 0);
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
 	put(f, "etc/kernel/cmdline", "root=UUID=1234 rw quiet memmap=512M!1G\n");
 	assert_int_equal(boot_config_read(f->root, &bc, err, sizeof(err)), 0);
 	assert_true(bc.kernel_cmdline);
