@@ -19,6 +19,7 @@
 #   check NAME CMD...           run CMD, record and print "CHECK NAME PASS|FAIL"
 #   next_boot kexec [same|other|VER] | reset | poweroff
 #                               end this boot that way; the scenario runs again after it
+#                               (kexec adds $NEXT_BOOT_APPEND to the command line)
 #   powercut_wait               power-cut scenarios: print the marker the host cuts after
 #   done_scenario               the scenario is complete; power off
 #   abort MESSAGE               harness-level failure; power off
@@ -132,6 +133,8 @@ next_boot() {
 		# kstate.via=kexec tells the next boot how it was entered; a firmware reset
 		# boots QEMU's -append, which never has it.
 		_cmd="$(sed 's/ *kstate\.via=[^ ]*//' /proc/cmdline) kstate.via=kexec"
+		# NEXT_BOOT_APPEND: words for the next kernel, as a boot loader's new config adds.
+		_cmd="$_cmd${NEXT_BOOT_APPEND:+ $NEXT_BOOT_APPEND}"
 		kexec -s -l "/boot/vmlinuz-$_ver" --initrd=/tmp/kexec-initrd \
 			--command-line="$_cmd" || abort "kexec -s -l /boot/vmlinuz-$_ver failed"
 		rm -f /tmp/kexec-initrd
