@@ -267,10 +267,16 @@ int kstate_dev_new(struct kstate_ctx *ctx, struct kstate_dev **out);
 void kstate_dev_delete(struct kstate_dev **dev);
 int kstate_dev_bind(struct kstate_dev *dev, struct kstate_store *store, uint64_t generation);
 int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int *saved);
+#define KSTATE_DEV_SAVE_FREEZE	0x1U	/* the final save before a reboot: freeze the clients */
+int kstate_dev_save_flags(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int flags,
+			  unsigned int *saved);
+int kstate_dev_thaw(struct kstate_dev *dev, unsigned int *thawed, bool *was_frozen);
+int kstate_dev_discard(struct kstate_dev *dev, const char *client);
 
 int kstate_dev_status_new(struct kstate_dev *dev, struct kstate_dev_status **out);
 void kstate_dev_status_delete(struct kstate_dev_status **status);
 bool kstate_dev_status_is_bound(struct kstate_dev_status *status);
+bool kstate_dev_status_is_frozen(struct kstate_dev_status *status);
 uint64_t kstate_dev_status_generation(struct kstate_dev_status *status);
 const uint8_t *kstate_dev_status_store_uuid(struct kstate_dev_status *status);
 unsigned int kstate_dev_status_client_count(struct kstate_dev_status *status);

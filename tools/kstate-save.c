@@ -17,6 +17,12 @@
  * systemd the save is made here and the kernel executed only once the generation is
  * sealed and durable.  A failed save never reboots: the loaded kernel is unloaded and
  * the reason printed.
+ *
+ * The save that precedes a kexec or reboot (--kexec, --reboot, or --freeze for a
+ * reboot made by someone else, as kstate-save.service does) freezes the kernel
+ * clients: none changes its state or regions until the machine goes down.  Whenever
+ * that reboot does not follow (the seal fails, kexec or reboot returns), this program
+ * thaws them again ("kstate thaw" does the same by hand).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +51,7 @@
 #define OPT_SYSTEMD		0x207
 #define OPT_NO_SYSTEMD		0x208
 #define OPT_MODULES_DIR		0x209
+#define OPT_FREEZE		0x20a
 
 #define CMDLINE_MAX		4096
 
@@ -57,6 +64,7 @@ struct save_opts {
 	const char *append_extra;
 	bool reuse_cmdline;
 	bool reboot;
+	bool freeze;		/* --freeze, or implied by --kexec and --reboot */
 	bool force;
 	int systemd;		/* -1 auto, 0 no, 1 yes */
 	const char *modules_dir;
@@ -69,7 +77,7 @@ static void usage(void)
 	       "                   [--kexec KERNEL [--initrd FILE]\n"
 	       "                    [--append CMDLINE | --reuse-cmdline] [--append-extra ARGS]\n"
 	       "                    [--modules-dir DIR] [--force]]\n"
-	       "                   [--reboot] [--systemd | --no-systemd]\n"
+	       "                   [--reboot | --freeze] [--systemd | --no-systemd]\n"
 	       "\n"
 	       "Save every kernel client registered with the kstate module into a new sealed\n"
 	       "generation of the store; then, if asked, kexec into KERNEL or reboot.  Under\n"
@@ -90,6 +98,9 @@ static void usage(void)
 	       "  --force              kexec even when the new command line lacks the store's\n"
 	       "                       reservation or KERNEL has no kstate module for it\n"
 	       "  --reboot             reboot through firmware once the save is durable\n"
+	       "  --freeze             the final save before a reboot made by someone else:\n"
+	       "                       the kernel clients stay frozen until it ('kstate thaw'\n"
+	       "                       cancels); implied by --kexec and --reboot\n"
 	       "  --systemd            hand over to systemctl even if systemd seems absent\n"
 	       "  --no-systemd         save and reboot here even under systemd\n"
 	       "  -h, --help           this text\n"
@@ -291,6 +302,30 @@ static void kexec_unload(void)
 	syscall(SYS_kexec_file_load, -1, -1, 0, NULL, KEXEC_FILE_UNLOAD);
 }
 
+/* The reboot a freezing save prepared will not happen: let the clients go on. */
+static void thaw(struct kstate_dev *dev)
+{
+	unsigned int n = 0;
+
+	if (kstate_dev_thaw(dev, &n, NULL))
+		tool_err("%s; run 'kstate thaw'", kstate_errormsg());
+	else
+		tool_err("the %u frozen kernel client(s) were thawed", n);
+}
+
+static void thaw_again(void)
+{
+	struct kstate_ctx *ctx = NULL;
+	struct kstate_dev *dev = NULL;
+
+	if (tool_ctx_new(&ctx))
+		return;
+	if (!tool_dev_open(ctx, &dev))
+		thaw(dev);
+	kstate_dev_delete(&dev);
+	kstate_ctx_delete(&ctx);
+}
+
 /* sd_booted(): systemd is PID 1 when it has created /run/systemd/system/. */
 static bool under_systemd(void)
 {
@@ -309,7 +344,7 @@ static int systemctl(const char *a1, const char *a2, bool quiet)
 /*
  * Hand the reboot to systemd: the services stop, kstate-save.service saves in its
  * ExecStop, then systemd executes the loaded kernel (or reboots).  Without that unit
- * active nothing would save, so that refuses.
+ * active nothing would save, so that refuses.  Releases @report.
  */
 static int hand_over(const struct save_opts *o, struct json_object *report)
 {
@@ -322,6 +357,7 @@ static int hand_over(const struct save_opts *o, struct json_object *report)
 			 "system goes down: enable it (systemctl enable --now kstate-load.service "
 			 "kstate-save.service), or pass --no-systemd to save here; not %s",
 			 o->kexec ? "executing the loaded kernel" : "rebooting");
+		json_object_put(report);
 		return TOOL_EXIT_REFUSED;
 	}
 	tool_json_add_str(report, "store", tool_store_path(o->store));
@@ -352,6 +388,7 @@ static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_o
 	struct kstate_txn *txn = NULL;
 	struct kstate_dev *dev = NULL;
 	unsigned int saved = 0;
+	bool frozen;
 	uint64_t t0;
 	int rc, exit_code;
 
@@ -365,11 +402,15 @@ static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_o
 	t0 = tool_now_us();
 	rc = kstate_txn_new(s, &txn);
 	if (!rc)
-		rc = kstate_dev_save(dev, txn, &saved);
+		rc = kstate_dev_save_flags(dev, txn, o->freeze ? KSTATE_DEV_SAVE_FREEZE : 0,
+					   &saved);
+	frozen = !rc && o->freeze;
 	if (!rc)
 		rc = kstate_txn_commit(txn);
 	if (rc) {
 		exit_code = tool_fail(rc, "the previous generation is unchanged");
+		if (frozen)
+			thaw(dev);
 		goto out;
 	}
 	tool_json_add_u64(report, "generation", kstate_txn_generation(txn));
@@ -377,6 +418,7 @@ static int save(struct kstate_ctx *ctx, const struct save_opts *o, struct json_o
 	tool_json_add_u64(report, "clients_saved", saved);
 	tool_json_add_u64(report, "save_us", tool_now_us() - t0);
 	tool_json_add_bool(report, "durable", true);
+	tool_json_add_bool(report, "frozen", frozen);
 out:
 	kstate_txn_delete(&txn);
 	kstate_dev_delete(&dev);
@@ -400,6 +442,7 @@ int main(int argc, char **argv)
 		{ "reboot", no_argument, NULL, OPT_REBOOT },
 		{ "systemd", no_argument, NULL, OPT_SYSTEMD },
 		{ "no-systemd", no_argument, NULL, OPT_NO_SYSTEMD },
+		{ "freeze", no_argument, NULL, OPT_FREEZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct save_opts o = { .systemd = -1, .modules_dir = "/lib/modules" };
@@ -453,6 +496,9 @@ int main(int argc, char **argv)
 		case OPT_NO_SYSTEMD:
 			o.systemd = 0;
 			break;
+		case OPT_FREEZE:
+			o.freeze = true;
+			break;
 		default:
 			return tool_getopt_error(c, argv);
 		}
@@ -466,6 +512,8 @@ int main(int argc, char **argv)
 		return tool_usage_error("--append and --reuse-cmdline exclude each other");
 	if (o.kexec && o.reboot)
 		return tool_usage_error("--kexec and --reboot exclude each other");
+	if (o.kexec || o.reboot)
+		o.freeze = true;
 	if (o.systemd >= 0 && !o.kexec && !o.reboot)
 		return tool_usage_error("--systemd and --no-systemd go with --kexec or --reboot");
 	if (geteuid() != 0) {
@@ -520,7 +568,9 @@ int main(int argc, char **argv)
 		       json_object_get_string(n), json_object_get_string(g),
 		       tool_store_path(o.store), json_object_get_int64(t) / 1000.0,
 		       o.kexec ? "; executing the new kernel" :
-		       o.reboot ? "; rebooting" : "");
+		       o.reboot ? "; rebooting" :
+		       o.freeze ? "; the clients stay frozen until the reboot ('kstate thaw' "
+		       "cancels)" : "");
 		json_object_put(report);
 	}
 	fflush(NULL);
@@ -528,7 +578,8 @@ int main(int argc, char **argv)
 		return TOOL_EXIT_OK;
 	sync();
 	rc = reboot(o.kexec ? LINUX_REBOOT_CMD_KEXEC : RB_AUTOBOOT);
-	tool_err("%s failed: %s (the state is saved; reboot by hand)",
+	tool_err("%s failed: %s (the state is saved; save again before rebooting by hand)",
 		 o.kexec ? "kexec" : "reboot", strerror(errno));
+	thaw_again();
 	return TOOL_EXIT_FAILURE;
 }
