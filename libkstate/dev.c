@@ -106,13 +106,20 @@ KSTATE_EXPORT int kstate_dev_status_new(struct kstate_dev *dev, struct kstate_de
 	ds = kio_calloc(1, sizeof(*ds));
 	if (!ds)
 		return kstate_fail(dev->ctx, -ENOMEM, "out of memory");
+	uint32_t flags = KSTATE_STATUS_F_MODULE_STATE;
+
 	for (;;) {
 		memset(&ds->st, 0, sizeof(ds->st));
 		ds->st.size = sizeof(ds->st);
+		ds->st.flags = flags;
 		ds->st.client_count = cap;
 		ds->st.client_size = sizeof(*list);
 		ds->st.clients = (uintptr_t)list;
 		rc = dev_ioctl(dev, KSTATE_IOC_STATUS, &ds->st);
+		if (rc == -EINVAL && flags) {
+			flags = 0;	/* a module of ABI version 1 */
+			continue;
+		}
 		if (rc) {
 			free(list);
 			free(ds);
@@ -196,6 +203,20 @@ KSTATE_EXPORT uint64_t kstate_dev_status_generation(struct kstate_dev_status *st
 KSTATE_EXPORT const uint8_t *kstate_dev_status_store_uuid(struct kstate_dev_status *status)
 {
 	return status->st.store_uuid;
+}
+
+/**
+ * kstate_dev_status_is_frozen - whether a final save froze the kernel clients
+ * @status: the snapshot
+ *
+ * From a save made with %KSTATE_DEV_SAVE_FREEZE until the reboot, or until
+ * kstate_dev_thaw(), no kernel client changes its state or regions.
+ *
+ * Return: true when frozen (always false with a module of ABI version 1).
+ */
+KSTATE_EXPORT bool kstate_dev_status_is_frozen(struct kstate_dev_status *status)
+{
+	return status->st.module_state & KSTATE_MODULE_FROZEN;
 }
 
 /**
@@ -380,16 +401,38 @@ KSTATE_EXPORT int kstate_dev_bind(struct kstate_dev *dev, struct kstate_store *s
  * @txn: an open transaction of the store the module is bound to
  * @saved: out, optional: number of clients saved
  *
- * The module writes one record file per client and persists its regions; their
- * entries join @txn, replacing those of the base generation.  Entries of kernel
- * clients not loaded now are carried over unchanged.  Seal with kstate_txn_commit().
+ * A checkpoint: kstate_dev_save_flags() with no flags.
  *
- * Return: 0, -ENXIO when the module has no store bound, -EXDEV when it is bound to
- * another store, -EIO when a client failed to save (its status says why; nothing of
- * this save stays), or another negative errno.
+ * Return: as kstate_dev_save_flags().
  */
 KSTATE_EXPORT int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn,
 				  unsigned int *saved)
+{
+	return kstate_dev_save_flags(dev, txn, 0, saved);
+}
+
+/**
+ * kstate_dev_save_flags - save every kernel client into a transaction's generation
+ * @dev: the device
+ * @txn: an open transaction of the store the module is bound to
+ * @flags: 0 for a checkpoint, or %KSTATE_DEV_SAVE_FREEZE for the save that precedes a
+ *	kexec or reboot: the module freezes its clients first, and they stay frozen (no
+ *	client changes its state or regions) until the reboot or kstate_dev_thaw()
+ * @saved: out, optional: number of clients saved
+ *
+ * The module writes one record file per client and persists its regions; their
+ * entries join @txn, replacing those of the base generation.  Entries of kernel
+ * clients not loaded now, or whose restore was refused, are carried over unchanged.
+ * Seal with kstate_txn_commit(); if that fails after a freezing save, thaw.  A freezing
+ * save that fails in the module leaves nothing frozen.
+ *
+ * Return: 0, -ENXIO when the module has no store bound, -EXDEV when it is bound to
+ * another store, -EIO when a client failed to save (its status says why; nothing of
+ * this save stays), -EBUSY when a client refused to freeze, -EOPNOTSUPP for a freeze
+ * on a module of ABI version 1, or another negative errno.
+ */
+KSTATE_EXPORT int kstate_dev_save_flags(struct kstate_dev *dev, struct kstate_txn *txn,
+					unsigned int flags, unsigned int *saved)
 {
 	struct kstate_store *s = txn_store(txn);
 	struct kstate_manifest_entry *me = NULL;
@@ -399,6 +442,8 @@ KSTATE_EXPORT int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn
 	unsigned int cap = 16, i;
 	int rc;
 
+	if (flags & ~KSTATE_DEV_SAVE_FREEZE)
+		return kstate_fail(dev->ctx, -EINVAL, "invalid save flags 0x%x", flags);
 	rc = dev_ioctl(dev, KSTATE_IOC_STATUS, &st);
 	if (rc)
 		return kstate_fail(dev->ctx, rc, "%s: status: %s", KSTATE_DEVICE_PATH,
@@ -409,12 +454,17 @@ KSTATE_EXPORT int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn
 	if (memcmp(st.store_uuid, s->info.store_uuid, KSTATE_UUID_LEN))
 		return kstate_fail(dev->ctx, -EXDEV, "%s: the kstate module is bound to another "
 				   "store", s->path);
+	if ((flags & KSTATE_DEV_SAVE_FREEZE) && st.abi_version < 2)
+		return kstate_fail(dev->ctx, -EOPNOTSUPP, "%s: the kstate module (ABI %u) "
+				   "cannot freeze its clients: update it", KSTATE_DEVICE_PATH,
+				   st.abi_version);
 	for (;;) {
 		me = kio_calloc(cap, sizeof(*me));
 		if (!me)
 			return kstate_fail(dev->ctx, -ENOMEM, "out of memory");
 		memset(&q, 0, sizeof(q));
 		q.size = sizeof(q);
+		q.flags = flags & KSTATE_DEV_SAVE_FREEZE ? KSTATE_SAVE_F_FREEZE : 0;
 		q.base_generation = kstate_txn_base(txn);
 		q.generation = gen;
 		q.entries = (uintptr_t)me;
@@ -432,6 +482,10 @@ KSTATE_EXPORT int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn
 			return kstate_fail(dev->ctx, rc, "%s: %u kernel client(s) failed to save "
 					   "(see kstate list and the kernel log)", s->path,
 					   q.clients_failed);
+		if (rc == -EBUSY && (flags & KSTATE_DEV_SAVE_FREEZE))
+			return kstate_fail(dev->ctx, rc, "%s: a kernel client refused to freeze "
+					   "(see kstate list and the kernel log); nothing is "
+					   "frozen", s->path);
 		return kstate_fail(dev->ctx, rc, "%s: kernel save into generation %llu: %s",
 				   s->path, (unsigned long long)gen, strerror(-rc));
 	}
@@ -462,7 +516,81 @@ KSTATE_EXPORT int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn
 	if (!rc && saved)
 		*saved = q.clients_saved;
 	if (!rc)
-		log_info(dev->ctx, "%s: %u kernel client(s) saved into generation %llu", s->path,
-			 q.clients_saved, (unsigned long long)gen);
+		log_info(dev->ctx, "%s: %u kernel client(s) saved into generation %llu%s", s->path,
+			 q.clients_saved, (unsigned long long)gen,
+			 flags & KSTATE_DEV_SAVE_FREEZE ? ", frozen until the reboot" : "");
 	return rc;
+}
+
+/**
+ * kstate_dev_thaw - let frozen kernel clients change their state again
+ * @dev: the device
+ * @thawed: out, optional: clients thawed
+ * @was_frozen: out, optional: whether the clients were frozen
+ *
+ * Cancels the freeze of a final save whose reboot does not happen.  Thawing when
+ * nothing is frozen is not an error.
+ *
+ * Return: 0, -EOPNOTSUPP for a module of ABI version 1, or another negative errno.
+ */
+KSTATE_EXPORT int kstate_dev_thaw(struct kstate_dev *dev, unsigned int *thawed,
+				  bool *was_frozen)
+{
+	struct kstate_ioc_thaw t = { .size = sizeof(t) };
+	int rc = dev_ioctl(dev, KSTATE_IOC_THAW, &t);
+
+	if (rc == -ENOTTY)
+		return kstate_fail(dev->ctx, -EOPNOTSUPP, "%s: the kstate module cannot thaw "
+				   "(ABI version 1): update it", KSTATE_DEVICE_PATH);
+	if (rc)
+		return kstate_fail(dev->ctx, rc, "%s: thaw: %s", KSTATE_DEVICE_PATH,
+				   strerror(-rc));
+	if (thawed)
+		*thawed = t.clients_thawed;
+	if (was_frozen)
+		*was_frozen = t.was_frozen;
+	return 0;
+}
+
+/**
+ * kstate_dev_discard - give up a kernel client's refused state and start it fresh
+ * @dev: the device
+ * @client: the client's name; it must be registered and failed
+ *
+ * The client's last good state, which saves keep carrying while it is refused, is
+ * replaced by its fresh state at the next save.
+ *
+ * Return: 0, -ENOENT when no such client is registered, -EALREADY when it is not
+ * failed (nothing to discard), -EBUSY while the clients are frozen, -EOPNOTSUPP for a
+ * module of ABI version 1, or the fresh start's error (the client's status says why).
+ */
+KSTATE_EXPORT int kstate_dev_discard(struct kstate_dev *dev, const char *client)
+{
+	struct kstate_ioc_discard d = { .size = sizeof(d) };
+	int rc;
+
+	if (!client || kstate_name_encode(d.name, client))
+		return kstate_fail(dev->ctx, -EINVAL, "invalid client name '%s'",
+				   client ? client : "");
+	rc = dev_ioctl(dev, KSTATE_IOC_DISCARD, &d);
+	switch (rc) {
+	case 0:
+		return 0;
+	case -ENOTTY:
+		return kstate_fail(dev->ctx, -EOPNOTSUPP, "%s: the kstate module cannot discard "
+				   "(ABI version 1): update it", KSTATE_DEVICE_PATH);
+	case -ENOENT:
+		return kstate_fail(dev->ctx, rc, "%s: no kernel client '%s' is registered",
+				   KSTATE_DEVICE_PATH, client);
+	case -EALREADY:
+		return kstate_fail(dev->ctx, rc, "%s: client '%s' was not refused: nothing to "
+				   "discard", KSTATE_DEVICE_PATH, client);
+	case -EBUSY:
+		return kstate_fail(dev->ctx, rc, "%s: the clients are frozen for a reboot: run "
+				   "'kstate thaw' first", KSTATE_DEVICE_PATH);
+	default:
+		return kstate_fail(dev->ctx, rc, "%s: client '%s' discarded its state but cannot "
+				   "start fresh: %s (see kstate list)", KSTATE_DEVICE_PATH,
+				   client, strerror(-rc));
+	}
 }

@@ -238,6 +238,20 @@ bool kstate_region_is_pmem(struct kstate_region *region);
 bool kstate_region_is_new(struct kstate_region *region);
 int kstate_region_persist(struct kstate_region *region, uint64_t offset, uint64_t length);
 int kstate_region_remove(struct kstate_store *store, const char *name);
+int kstate_store_region_path(struct kstate_store *store, const char *name, char *buf,
+			     size_t len);
+
+/**
+ * typedef kstate_region_fn - told about each region kstate_store_region_each() finds
+ * @store: the store
+ * @name: the region's name
+ * @userdata: as given to kstate_store_region_each()
+ */
+typedef void (*kstate_region_fn)(struct kstate_store *store, const char *name,
+				 void *userdata);
+
+int kstate_store_region_each(struct kstate_store *store, kstate_region_fn fn,
+			     void *userdata);
 
 /* ---------------------------------------------------------------------------------- */
 /* The kstate kernel module (/dev/kstate) */
@@ -253,10 +267,16 @@ int kstate_dev_new(struct kstate_ctx *ctx, struct kstate_dev **out);
 void kstate_dev_delete(struct kstate_dev **dev);
 int kstate_dev_bind(struct kstate_dev *dev, struct kstate_store *store, uint64_t generation);
 int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int *saved);
+#define KSTATE_DEV_SAVE_FREEZE	0x1U	/* the final save before a reboot: freeze the clients */
+int kstate_dev_save_flags(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int flags,
+			  unsigned int *saved);
+int kstate_dev_thaw(struct kstate_dev *dev, unsigned int *thawed, bool *was_frozen);
+int kstate_dev_discard(struct kstate_dev *dev, const char *client);
 
 int kstate_dev_status_new(struct kstate_dev *dev, struct kstate_dev_status **out);
 void kstate_dev_status_delete(struct kstate_dev_status **status);
 bool kstate_dev_status_is_bound(struct kstate_dev_status *status);
+bool kstate_dev_status_is_frozen(struct kstate_dev_status *status);
 uint64_t kstate_dev_status_generation(struct kstate_dev_status *status);
 const uint8_t *kstate_dev_status_store_uuid(struct kstate_dev_status *status);
 unsigned int kstate_dev_status_client_count(struct kstate_dev_status *status);

@@ -38,28 +38,37 @@ struct json_object *status_detail_json(struct kstate_dev_status *st, unsigned in
 	return detail;
 }
 
+/* A snapshot of the module's status, or -ENODEV without the module. */
+static int live_status(struct kstate_dev_status **st)
+{
+	struct kstate_ctx *ctx = NULL;
+	struct kstate_dev *dev = NULL;
+	int rc;
+
+	rc = kstate_ctx_new(&ctx);
+	if (rc)
+		return rc;
+	rc = kstate_dev_new(ctx, &dev);
+	if (!rc)
+		rc = kstate_dev_status_new(dev, st);
+	kstate_dev_delete(&dev);
+	kstate_ctx_delete(&ctx);
+	return rc == -ENOENT ? -ENODEV : rc;
+}
+
 int status_live_clients(const char *store, struct status_client **clients, size_t *count)
 {
 	struct kstate_dev_status *st = NULL;
 	struct status_client *out;
-	struct kstate_ctx *ctx = NULL;
-	struct kstate_dev *dev = NULL;
 	unsigned int n, i;
 	int rc;
 
 	(void)store;
 	*clients = NULL;
 	*count = 0;
-	rc = kstate_ctx_new(&ctx);
+	rc = live_status(&st);
 	if (rc)
 		return rc;
-	rc = kstate_dev_new(ctx, &dev);
-	if (!rc)
-		rc = kstate_dev_status_new(dev, &st);
-	kstate_dev_delete(&dev);
-	kstate_ctx_delete(&ctx);
-	if (rc)
-		return rc == -ENOENT ? -ENODEV : rc;
 	n = kstate_dev_status_client_count(st);
 	out = calloc(n ? n : 1, sizeof(*out));
 	if (!out) {
@@ -84,4 +93,16 @@ int status_live_clients(const char *store, struct status_client **clients, size_
 	*clients = out;
 	*count = n;
 	return 0;
+}
+
+int status_live_frozen(void)
+{
+	struct kstate_dev_status *st = NULL;
+	int rc = live_status(&st);
+
+	if (rc)
+		return rc;
+	rc = kstate_dev_status_is_frozen(st);
+	kstate_dev_status_delete(&st);
+	return rc;
 }

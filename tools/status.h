@@ -48,6 +48,20 @@ int status_live_clients(const char *store, struct status_client **clients, size_
 
 void status_clients_free(struct status_client *clients, size_t count);
 
+/* 1 when a final save froze the kernel clients, 0 when not, -ENODEV without a source. */
+int status_live_frozen(void);
+
+/*
+ * status_kept_json - a refused client's last good state, which saves keep carrying:
+ * adds "kept": {"generation", "file", "quarantined" (when the file is not in the store:
+ * its quarantine/ name, or "missing"), "until"} to @c.  Nothing when @gen has no
+ * record file for @client.
+ */
+void status_kept_json(const char *store, struct kstate_generation *gen, const char *client,
+		      struct json_object *c);
+/* One line about @c's "kept" object, if it has one. */
+void status_kept_text(struct json_object *c, const char *indent);
+
 /* A client's state (KSTATE_CLIENT_STATE_*) and details, as text and JSON. */
 const char *status_state_name(int state);
 struct json_object *status_detail_json(struct kstate_dev_status *st, unsigned int index);
