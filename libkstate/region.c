@@ -34,7 +34,7 @@ struct kstate_region {
  * libpmem2 returns either a negative errno or one of its own PMEM2_E_* codes, all
  * below -100000 (pmem2_err_to_errno() is declared but not exported by 1.12).
  */
-static int pmem2_fail(struct kstate_store *s, const char *fname, const char *what, int rc)
+int kstate_pmem2_fail(struct kstate_store *s, const char *fname, const char *what, int rc)
 {
 	int e = rc > -4096 ? rc : -EINVAL;
 
@@ -155,7 +155,7 @@ KSTATE_EXPORT int kstate_region_map(struct kstate_store *store, const char *name
 	if (!rc)
 		rc = pmem2_config_new(&cfg);
 	if (rc) {
-		rc = pmem2_fail(store, fname, "pmem2_config_new", rc);
+		rc = kstate_pmem2_fail(store, fname, "pmem2_config_new", rc);
 		goto fail;
 	}
 	rc = pmem2_config_set_required_store_granularity(cfg, PMEM2_GRANULARITY_PAGE);
@@ -164,14 +164,14 @@ KSTATE_EXPORT int kstate_region_map(struct kstate_store *store, const char *name
 	if (!rc)
 		rc = pmem2_source_from_fd(&r->src, r->fd);
 	if (rc) {
-		rc = pmem2_fail(store, fname, "pmem2 source", rc);
+		rc = kstate_pmem2_fail(store, fname, "pmem2 source", rc);
 		goto fail;
 	}
 	rc = kio_fault_point();
 	if (!rc)
 		rc = pmem2_map_new(&r->map, cfg, r->src);
 	if (rc) {
-		rc = pmem2_fail(store, fname, "pmem2_map_new", rc);
+		rc = kstate_pmem2_fail(store, fname, "pmem2_map_new", rc);
 		goto fail;
 	}
 	pmem2_config_delete(&cfg);

@@ -77,6 +77,7 @@ struct demo {
 	u64 verified;
 	u64 reattach_ns;
 	u64 verify_ns;
+	u64 restore_ns;			/* the whole ->restore(): re-attach and every check */
 	u64 build_ns;
 	u64 changes;			/* run-time map/unmap operations */
 	u64 refused;			/* run-time changes refused while frozen */
@@ -492,6 +493,7 @@ static int demo_restore(struct kstate_client *client, struct kstate_reader *r, u
 	d->verified = t.verified;
 	d->reattach_ns = t.reattach_ns;
 	d->verify_ns = t.verify_ns;
+	d->restore_ns = ktime_get_ns() - start;
 	mutex_unlock(&d->lock);
 	kstate_client_set_message(client, "re-attached table at %#llx, %u mappings verified",
 				  d->root_phys, d->mappings);
@@ -508,6 +510,7 @@ static void demo_status(struct kstate_client *client)
 	kstate_client_set_detail(client, "root_phys", d->root_phys);
 	kstate_client_set_detail(client, "reattach_ns", d->reattach_ns);
 	kstate_client_set_detail(client, "verify_ns", d->verify_ns);
+	kstate_client_set_detail(client, "restore_ns", d->restore_ns);
 	kstate_client_set_detail(client, "build_ns", d->build_ns);
 	kstate_client_set_detail(client, "table_pages",
 				 d->region ? kstate_region_pages(d->region) : 0);

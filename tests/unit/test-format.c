@@ -58,6 +58,38 @@ static void test_crc32c_combine(void **state)
 	}
 }
 
+/* Combining across lengths with many bits set, up to 24 MiB, against a direct CRC. */
+static void test_crc32c_combine_long(void **state)
+{
+	static const size_t splits[] = { 1, 4095, 65536 + 17, (3 << 20) + 5, (7 << 20) - 1 };
+	size_t len = 24 << 20, i;
+	u8 *data = malloc(len);
+	u32 whole, head, rest, hdr12, hdr16;
+
+	(void)state;
+	for (i = 0; i < len; i++)
+		data[i] = (u8)(i * 2654435761U >> 13);
+	whole = kstate_crc32c(data, len);
+	for (i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		head = kstate_crc32c(data, splits[i]);
+		rest = kstate_crc32c(data + splits[i], len - splits[i]);
+		assert_int_equal(kstate_crc32c_combine(head, rest, len - splits[i]), whole);
+	}
+	/*
+	 * Linear in the first CRC, as the writer uses it: crc(16-byte header || body) from
+	 * crc(first 12 header bytes || body).
+	 */
+	hdr12 = kstate_crc32c(data, 12);
+	hdr16 = kstate_crc32c(data, 16);
+	assert_int_equal(kstate_crc32c_combine(hdr16 ^ hdr12,
+					       kstate_crc32c_combine(hdr12,
+								     kstate_crc32c(data + 16, len - 16),
+								     len - 16),
+					       len - 16),
+			 whole);
+	free(data);
+}
+
 static void test_names(void **state)
 {
 	static const char *good[] = { "a", "Z", "0", "iommu-demo", "kv_demo2",
@@ -872,6 +904,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32c_check_value),
 		cmocka_unit_test(test_crc32c_combine),
+		cmocka_unit_test(test_crc32c_combine_long),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_filenames),
 		cmocka_unit_test(test_golden_records_reencode),

@@ -289,6 +289,7 @@ struct kstate_store_header {
 #define KSTATE_RECORDS_SUFFIX		".ksr"		/* <name>.<generation %016llx>.ksr */
 #define KSTATE_REGION_SUFFIX		".region"	/* <name>.region */
 #define KSTATE_TMP_PREFIX		".tmp."		/* files being written */
+#define KSTATE_SPARE_PREFIX		".tmp.spare."	/* + slot: blocks kept for reuse */
 #define KSTATE_QUARANTINE_DIR		"quarantine"	/* refused files, kept for inspection */
 
 /* Layout checks: any change here is a format change. */
