@@ -5,7 +5,7 @@
 # 65536 mappings) and each of REPS rounds: a fresh store, the table built (build_ns) and
 # saved in one boot, kexec, restored in the next (restore_ns: the whole ->restore(), with
 # reattach_ns and verify_ns inside it).  One more round per size, first and not among
-# the samples, runs its restore under the function_graph tracer: where the time goes.
+# the samples, runs its restore under ftrace's function profiler: where the time goes.
 # Prints "bench: iommu,..." lines that scripts/bench collects from the serial log.
 # vm: memmap=512M!1G
 # vm: kernel=6.1.0-56-amd64
@@ -30,23 +30,26 @@ bind_store() {
 	check "boot$n-load-s$1-rc0" [ "$(cat /tmp/load.rc)" = 0 ]
 }
 
-# The profile: the core's kstate_records_restore() (kstate.ko is loaded before the demo),
-# its children and theirs: demo_restore() and what it calls directly.  The raw
-# function_graph lines go to the host: "bench: iommu-trace,MAPPINGS,LINE".
+# The profile: ftrace's function profiler over every function of kstate.ko and of the
+# demo (the filter is set before the demo is loaded), inclusive time per function, for
+# the traced round's restore.  "bench: iommu-stat,MAPPINGS,FUNCTION,HITS,TIME_US".
 tr=/sys/kernel/tracing
 profile_on() {
 	mount -t tracefs nodev $tr 2>/dev/null
-	echo 0 >$tr/tracing_on
+	[ -w $tr/function_profile_enabled ] || return 0
+	echo 0 >$tr/function_profile_enabled
 	echo function_graph >$tr/current_tracer || return 0
-	echo 3 >$tr/max_graph_depth
-	echo kstate_records_restore >$tr/set_graph_function || return 0
-	echo >$tr/trace
-	echo 1 >$tr/tracing_on
+	echo ':mod:kstate' >$tr/set_ftrace_filter
+	echo ':mod:kstate_iommu_demo' >>$tr/set_ftrace_filter
+	echo 1 >$tr/function_profile_enabled
 }
 profile_off() {
-	echo 0 >$tr/tracing_on
-	grep ' us ' $tr/trace | sed "s/^/bench: iommu-trace,$1,/"
-	echo >$tr/set_graph_function
+	[ -w $tr/function_profile_enabled ] || return 0
+	echo 0 >$tr/function_profile_enabled
+	cat $tr/trace_stat/function* 2>/dev/null | awk -v m="$1" '
+		$2 ~ /^[0-9]+$/ && $3 ~ /^[0-9.]+$/ && $4 == "us" {
+			printf "bench: iommu-stat,%s,%s,%s,%s\n", m, $1, $2, $3 }'
+	echo >$tr/set_ftrace_filter
 	echo nop >$tr/current_tracer
 }
 
