@@ -72,8 +72,9 @@ static int lend_or_reclaim(int argc, char **argv, bool lend)
 	}
 	if (rc) {
 		rc = error(rc == -EBUSY && !lend ? EXIT_BUSY : rc == -EINTR ? EXIT_BUSY :
+			   rc == -ENOENT ? EXIT_NOTFOUND :
 			   rc == -ENOSPC || rc == -EBUSY || rc == -EEXIST || rc == -EINVAL ||
-			   rc == -ENOENT ? EXIT_REFUSED : EXIT_FAIL, "%s%s", setup_errormsg(),
+			   rc == -EPERM ? EXIT_REFUSED : EXIT_FAIL, "%s%s", setup_errormsg(),
 			   rc == -EINTR ? " (timed out: see --timeout)" : "");
 		goto out;
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "memmap-plan.h"
 #include "msg.h"
 
@@ -555,4 +556,47 @@ int memmap_plan_param(struct memmap_plan *plan, char *buf, size_t len)
 		return setup_fail(-ENOSPC, "memmap plan: buffer of %zu too small",
 				   len);
 	return 0;
+}
+
+int memmap_active(const char *iomem_path, const char *cmdline_path, char *words, size_t len,
+		  uint64_t *total)
+{
+	struct memmap_range r[CMDLINE_MEMMAP_MAX];
+	struct iomem_entry *e = NULL;
+	char cmdline[8192];
+	unsigned int nr, i;
+	size_t n = 0, j;
+	ssize_t got;
+	int fd, rc;
+
+	words[0] = '\0';
+	*total = 0;
+	fd = open(cmdline_path ? cmdline_path : "/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return setup_fail(-errno, "%s: cannot read: %s", cmdline_path ?
+				  cmdline_path : "/proc/cmdline", strerror(errno));
+	got = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	cmdline[got > 0 ? got : 0] = '\0';
+	nr = cmdline_memmap(cmdline, r, CMDLINE_MEMMAP_MAX, words, len);
+	if (!nr)
+		return 0;
+	rc = parse_iomem(iomem_path ? iomem_path : "/proc/iomem", &e, &n);
+	if (rc)
+		return rc;
+	/* Each range must be a top-level legacy PMEM resource: the kernel honoured it. */
+	for (i = 0, rc = 1; i < nr && rc == 1; i++) {
+		for (j = 0; j < n; j++)
+			if (e[j].depth == 0 && e[j].start == r[i].start &&
+			    e[j].end + 1 == r[i].start + r[i].size &&
+			    strcmp(e[j].name, "Persistent Memory (legacy)") == 0)
+				break;
+		if (j == n)
+			rc = 0;
+		*total += r[i].size;
+	}
+	free(e);
+	if (!rc)
+		*total = 0;
+	return rc;
 }

@@ -33,4 +33,14 @@ uint64_t memmap_plan_pmem_present(struct memmap_plan *plan);
 unsigned int memmap_plan_warnings(struct memmap_plan *plan);
 int memmap_plan_param(struct memmap_plan *plan, char *buf, size_t len);
 
+/*
+ * Whether a reservation is active: the running kernel's command line (@cmdline_path,
+ * NULL for /proc/cmdline) has memmap=SIZE!START words and @iomem_path (NULL for
+ * /proc/iomem) lists each of their ranges as "Persistent Memory (legacy)".
+ * @words gets those memmap= words, @total the bytes they reserve.
+ * Return: 1 active, 0 not (no words, or a range the kernel did not reserve), -errno.
+ */
+int memmap_active(const char *iomem_path, const char *cmdline_path, char *words, size_t len,
+		  uint64_t *total);
+
 #endif /* DAXFS_SETUP_MEMMAP_PLAN_H */

@@ -19,10 +19,15 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "inuse.h"
+#include "mounts.h"
 #include "msg.h"
 #include "pmem.h"
+#include "probe.h"
 
 #define SZ_2M		(2ULL << 20)
+/* The node field of the UUID of devdax namespaces daxfs-setup makes for lending. */
+#define LEND_TAG	"kstlnd"
 /* From this size on, fsdax keeps its struct pages on the device (1/64 of the size). */
 #define MAP_DEVICE_FROM	(16ULL << 30)
 
@@ -433,71 +438,33 @@ int pmem_namespace_find(struct pmem *pmem, const char *name)
 /* Whether the block device is mounted (anywhere, in this mount namespace). */
 static bool blockdev_mounted(const char *bdev)
 {
-	char path[64], line[1024];
-	struct stat st;
-	bool found = false;
-	FILE *f;
+	struct mount_info m;
 
-	snprintf(path, sizeof(path), "/dev/%s", bdev);
-	if (stat(path, &st) || !S_ISBLK(st.st_mode))
-		return false;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return true;	/* cannot tell: assume the worst */
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned int maj, mnr;
-
-		if (sscanf(line, "%*u %*u %u:%u", &maj, &mnr) == 2 &&
-		    maj == major(st.st_rdev) && mnr == minor(st.st_rdev))
-			found = true;
-	}
-	fclose(f);
-	return found;
+	return mount_find(bdev, &m) < 0 || m.found;	/* cannot tell: assume the worst */
 }
 
 /*
- * What the start of a raw device holds that must not be destroyed: a filesystem
- * (where a store lives) or the info block of a former fsdax/devdax namespace.
- * Returns a description, or NULL if it looks empty.
+ * What a device holds that must not be destroyed (a filesystem where a store may
+ * live, LUKS, LVM, a partition table, a namespace info block): a description, or NULL
+ * if it looks empty.
  */
-static const char *blockdev_content(const char *bdev)
+static const char *blockdev_content(const char *bdev, char *what, size_t len)
 {
-	static const struct {
-		unsigned int off;
-		const char *magic;
-		unsigned int len;
-		const char *what;
-	} sigs[] = {
-		{ 0, "XFSB", 4, "an xfs filesystem" },
-		{ 0x438, "\x53\xef", 2, "an ext2/3/4 filesystem" },
-		{ 0x10040, "_BHRfS_M", 8, "a btrfs filesystem" },
-		{ 4096, "NVDIMM_PFN_INFO", 15, "an fsdax info block" },
-		{ 4096, "NVDIMM_DAX_INFO", 15, "a devdax info block" },
-	};
-	unsigned char buf[0x10048];
 	char path[64];
-	size_t i;
-	int fd;
+	int rc;
 
 	snprintf(path, sizeof(path), "/dev/%s", bdev);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return "unreadable contents";
-	if (pread(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf)) {
-		close(fd);
-		return "unreadable contents";
-	}
-	close(fd);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (memcmp(buf + sigs[i].off, sigs[i].magic, sigs[i].len) == 0)
-			return sigs[i].what;
-	return NULL;
+	rc = probe_content(path, what, len);
+	if (rc < 0)
+		snprintf(what, len, "unreadable contents (%s)", strerror(-rc));
+	return rc ? what : NULL;
 }
 
 /* Refuse a raw namespace that is in use or holds data, unless forced. */
 static int raw_usable(struct pmem *p, const struct pmem_ns *n, unsigned int flags,
 		      const char *purpose)
 {
+	char buf[256];
 	const char *what;
 
 	if (!n->blockdev[0])
@@ -506,7 +473,7 @@ static int raw_usable(struct pmem *p, const struct pmem_ns *n, unsigned int flag
 	if (blockdev_mounted(n->blockdev))
 		return setup_fail(-EBUSY, "pmem: %s (/dev/%s) is mounted; it may hold "
 				   "a store and is not used %s", n->name, n->blockdev, purpose);
-	what = blockdev_content(n->blockdev);
+	what = blockdev_content(n->blockdev, buf, sizeof(buf));
 	if (what && !(flags & PMEM_FORCE))
 		return setup_fail(-EEXIST, "pmem: %s (/dev/%s) holds %s, which may be "
 				   "a store; it is not used %s unless forced", n->name,
@@ -578,7 +545,7 @@ int pmem_provision(struct pmem *pmem, const char *name, unsigned int flags,
 		   unsigned int *index)
 {
 	struct pmem_ns *n = NULL;
-	char nsname[32];
+	char nsname[32], buf[256];
 	unsigned int i;
 	int rc;
 
@@ -597,7 +564,7 @@ int pmem_provision(struct pmem *pmem, const char *name, unsigned int flags,
 		for (i = 0; i < pmem->nr_ns && !n; i++)
 			if (!strcmp(pmem->ns[i].mode, "fsdax") && pmem->ns[i].blockdev[0] &&
 			    (blockdev_mounted(pmem->ns[i].blockdev) ||
-			     blockdev_content(pmem->ns[i].blockdev)))
+			     blockdev_content(pmem->ns[i].blockdev, buf, sizeof(buf))))
 				n = &pmem->ns[i];
 		for (i = 0; i < pmem->nr_ns && !n; i++)
 			if (!strcmp(pmem->ns[i].mode, "fsdax") && !pmem->ns[i].plain)
@@ -620,7 +587,8 @@ int pmem_provision(struct pmem *pmem, const char *name, unsigned int flags,
 		bool want_dev = (flags & PMEM_MAP_DEVICE) ||
 			(n->size >= MAP_DEVICE_FROM && !(flags & PMEM_MAP_MEMORY));
 
-		if (!want_dev || blockdev_mounted(n->blockdev) || blockdev_content(n->blockdev))
+		if (!want_dev || blockdev_mounted(n->blockdev) ||
+		    blockdev_content(n->blockdev, buf, sizeof(buf)))
 			return 0;
 	} else if (!strcmp(n->mode, "fsdax")) {
 		return 0;
@@ -667,6 +635,7 @@ static int make_devdax(struct pmem *p, struct pmem_ns *n)
 		return setup_fail(rc, "pmem: cannot disable %s: %s", n->name,
 				   strerror(-rc));
 	uuid_generate(uu);
+	memcpy(uu + 10, LEND_TAG, 6);	/* daxfs-setup made it: lend may take it back */
 	rc = ndctl_dax_set_uuid(dax, uu);
 	if (!rc)
 		rc = ndctl_dax_set_location(dax, NDCTL_PFN_LOC_PMEM);
@@ -743,11 +712,37 @@ static int dev_offline(struct pmem *p, struct daxctl_dev *dev)
 	return 0;
 }
 
+/* Whether daxfs-setup made this devdax namespace (to lend it): its UUID says so. */
+static bool dax_ours(const struct pmem_ns *n)
+{
+	struct ndctl_dax *dax = ndctl_namespace_get_dax(n->ndns);
+	uuid_t uu;
+
+	if (!dax)
+		return false;
+	ndctl_dax_get_uuid(dax, uu);
+	return memcmp(uu + 10, LEND_TAG, 6) == 0;
+}
+
+/* The device lend would hand to the kernel: /dev/daxX.Y, or /dev/pmemN to convert. */
+static void lend_path(const struct pmem_ns *n, char *path, size_t len)
+{
+	snprintf(path, len, "/dev/%s", n->chardev[0] ? n->chardev : n->blockdev);
+}
+
+/* Chosen without a name: a spare devdax of ours, or a raw namespace it converts now. */
 static bool lendable(struct pmem *p, const struct pmem_ns *n)
 {
-	if (!strcmp(n->mode, "devdax"))
-		return n->dev && !daxctl_dev_get_memory(n->dev);
-	return n->plain && !raw_usable(p, n, 0, "as RAM");
+	char path[64], why[512];
+
+	if (!strcmp(n->mode, "devdax")) {
+		if (!n->dev || daxctl_dev_get_memory(n->dev) || !dax_ours(n))
+			return false;
+	} else if (!n->plain || raw_usable(p, n, 0, "as RAM")) {
+		return false;
+	}
+	lend_path(n, path, sizeof(path));
+	return lend_allowed("/proc", path, false, true, why, sizeof(why)) == 0;
 }
 
 /**
@@ -758,13 +753,16 @@ static bool lendable(struct pmem *p, const struct pmem_ns *n)
  * @flags: PMEM_DRY_RUN to only say what would be lent
  * @lent: bytes lent (or that would be), counted in onlined memory blocks
  *
- * Spare means a devdax namespace not lent yet, or a raw namespace (a second memmap=
- * range) that is not mounted and holds no filesystem, which is put in devdax mode
- * first.  An fsdax namespace is never lent: it holds, or will hold, a store.
+ * Without @name, spare means a devdax namespace daxfs-setup made for lending and that
+ * is not lent now, or a raw namespace (a second memmap= range) that is not mounted and
+ * holds nothing, which is put in devdax mode first.  A devdax namespace someone else
+ * made (a VMM's guest memory) is taken only when named.  Any device a process has open
+ * or mapped is refused, named or not.  An fsdax namespace is never lent: it holds, or
+ * will hold, a store.
  *
  * Return: 0; -ENOSPC (nothing changed) if the spare namespaces add up to less than
- * @size, -EBUSY or -EEXIST if the named namespace is in use, holds data or is fsdax,
- * or another -errno from libndctl/libdaxctl.
+ * @size, -EBUSY or -EEXIST if the named namespace is in use (open, mapped, mounted),
+ * holds data or is fsdax, or another -errno from libndctl/libdaxctl.
  */
 int pmem_lend(struct pmem *pmem, const char *name, uint64_t size, unsigned int flags,
 	      uint64_t *lent)
@@ -791,9 +789,20 @@ int pmem_lend(struct pmem *pmem, const char *name, uint64_t size, unsigned int f
 						 n->name);
 			else if (n->plain)
 				rc = raw_usable(pmem, n, 0, "as RAM");
-			else if (!lendable(pmem, n))
+			else if (strcmp(n->mode, "devdax") || !n->dev ||
+				 daxctl_dev_get_memory(n->dev))
 				rc = setup_fail(-EBUSY, "pmem: %s is not a spare "
 						 "devdax namespace (already lent?)", n->name);
+			if (rc >= 0) {
+				char path[64], why[512];
+				int r2;
+
+				lend_path(n, path, sizeof(path));
+				r2 = lend_allowed("/proc", path, true, dax_ours(n), why,
+						  sizeof(why));
+				if (r2)
+					rc = setup_fail(r2, "pmem: %s: %s", n->name, why);
+			}
 			if (rc >= 0) {
 				pick[rc] = true;
 				spare = n->size;

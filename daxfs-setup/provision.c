@@ -23,8 +23,10 @@
 
 #include "daxfs-setup.h"
 #include "common.h"
+#include "mounts.h"
 #include "msg.h"
 #include "pmem.h"
+#include "probe.h"
 
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX 0x00200000	/* linux/stat.h since 5.8 */
@@ -34,74 +36,6 @@
 #define DEFAULT_MOUNT "/var/lib/kstate"
 
 extern char **environ;
-
-/* Run a program and capture the first line of its stdout; returns its exit status. */
-static int run_capture(char *const argv[], char *out, size_t len)
-{
-	posix_spawn_file_actions_t fa;
-	int fds[2], status, rc;
-	ssize_t n;
-	pid_t pid;
-
-	out[0] = '\0';
-	if (pipe2(fds, O_CLOEXEC))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (rc) {
-		close(fds[0]);
-		return -rc;
-	}
-	n = read(fds[0], out, len - 1);
-	out[n > 0 ? n : 0] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-struct mount_info {
-	bool found;
-	char dir[PATH_MAX];
-	char fstype[32];
-	bool dax_always;
-};
-
-/* Where /dev/@bdev is mounted (first mount), from /proc/self/mountinfo. */
-static void find_mount(const char *bdev, struct mount_info *m)
-{
-	char path[64], line[4096];
-	struct stat st;
-	FILE *f;
-
-	memset(m, 0, sizeof(*m));
-	snprintf(path, sizeof(path), "/dev/%s", bdev);
-	if (stat(path, &st) || !(f = fopen("/proc/self/mountinfo", "re")))
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned int maj, mnr;
-		char dir[PATH_MAX], *sep, fstype[32], src[256], sopts[1024];
-
-		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &mnr, dir) != 3 ||
-		    maj != major(st.st_rdev) || mnr != minor(st.st_rdev))
-			continue;
-		sep = strstr(line, " - ");
-		if (!sep || sscanf(sep, " - %31s %255s %1023s", fstype, src, sopts) != 3)
-			continue;
-		m->found = true;
-		snprintf(m->dir, sizeof(m->dir), "%s", dir);
-		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
-		m->dax_always = strstr(sopts, "dax=always") || strstr(sopts, "dax,") ||
-				!strcmp(sopts + strlen(sopts) - 4, ",dax");
-		break;
-	}
-	fclose(f);
-}
 
 /* statx says whether @path is DAX: 1 yes, 0 no, -errno if it cannot tell. */
 static int file_is_dax(const char *path)
@@ -133,16 +67,23 @@ static int verify_dax(const char *dir)
 	return rc;
 }
 
-/* Whether the filesystem on /dev/@bdev (not mounted) holds a store: mount it read-only. */
-static bool holds_store(const char *bdev, const char *fstype)
+/*
+ * Whether the filesystem on @dev (not mounted) holds a store.  The look changes
+ * nothing on the device: read-only, and without replaying a journal (ext4 "noload",
+ * xfs "norecovery"), which a read-only mount would otherwise do.
+ */
+static bool holds_store(const char *dev, const char *fstype)
 {
-	char dev[64], tmp[] = "/run/daxfs-setup.XXXXXX", marker[64];
+	char tmp[] = "/run/daxfs-setup.XXXXXX", marker[64];
+	const char *opts = !strcmp(fstype, "xfs") ? "norecovery" :
+			   !strncmp(fstype, "ext", 3) ? "noload" : NULL;
 	bool found = false;
 
-	snprintf(dev, sizeof(dev), "/dev/%s", bdev);
+	if (!opts)
+		return true;	/* a filesystem we do not know: assume it does */
 	if (!mkdtemp(tmp))
 		return true;	/* cannot look: assume it does */
-	if (mount(dev, tmp, fstype, MS_RDONLY | MS_NOEXEC | MS_NOSUID | MS_NODEV, NULL)) {
+	if (mount(dev, tmp, fstype, MS_RDONLY | MS_NOEXEC | MS_NOSUID | MS_NODEV, opts)) {
 		rmdir(tmp);
 		return true;
 	}
@@ -272,7 +213,7 @@ struct provision {
 	char ns[32];
 	char bdev[40];
 	char fs_found[32];
-	bool ns_changed, formatted, mounted, persisted;
+	bool ns_changed, formatted, mounted, persisted, enabled;
 	int dax;
 	char persist_file[PATH_MAX + 300];
 };
@@ -323,14 +264,48 @@ static int do_mount(struct provision *p)
 	return step(p, "mount", argv);
 }
 
+/*
+ * A mount unit written but not enabled is not mounted at the next boot: enable it
+ * (after daemon-reload, so systemd reads the new file) when systemd runs this machine.
+ */
+static int enable_unit(struct provision *p, char *unit)
+{
+	char *reload[] = { "systemctl", "daemon-reload", NULL };
+	char *enable[] = { "systemctl", "enable", unit, NULL };
+	struct stat st;
+	int rc;
+
+	if (lstat("/run/systemd/system/", &st) || !S_ISDIR(st.st_mode)) {
+		if (!p->json)
+			printf("systemd does not run here: enable %s where it does (systemctl "
+			       "enable %s)\n", p->persist_file, unit);
+		return 0;
+	}
+	if (p->dry_run) {
+		print_cmd("would run: ", reload);
+		print_cmd("would run: ", enable);
+		return 0;
+	}
+	rc = tool_run(reload, true);
+	if (!rc)
+		rc = tool_run(enable, true);
+	if (rc)
+		return error(EXIT_FAIL, "%s is written but could not be enabled (systemctl: "
+			     "%d): run 'systemctl daemon-reload && systemctl enable %s'",
+			     p->persist_file, rc, unit);
+	p->enabled = true;
+	if (!p->json)
+		printf("enabled %s\n", unit);
+	return 0;
+}
+
 static int persist(struct provision *p)
 {
 	char uuid[64] = "", line[PATH_MAX + 256], unit[256], text[PATH_MAX * 2];
-	char *blkid[] = { "blkid", "-o", "value", "-s", "UUID", p->bdev, NULL };
 	int rc;
 
-	if (!p->dry_run && (run_capture(blkid, uuid, sizeof(uuid)) || !uuid[0]))
-		return error(EXIT_FAIL, "%s: blkid found no filesystem UUID", p->bdev);
+	if (!p->dry_run && probe_fs_uuid(p->bdev, uuid, sizeof(uuid)))
+		return error(EXIT_FAIL, "%s: libblkid found no filesystem UUID", p->bdev);
 	if (!uuid[0])
 		snprintf(uuid, sizeof(uuid), "<uuid of %s>", p->bdev);
 	if (p->unit_dir) {
@@ -354,17 +329,18 @@ static int persist(struct provision *p)
 		return error(EXIT_FAIL, "cannot write %s: %s", p->persist_file, strerror(-rc));
 	if (p->persisted && !p->json)
 		printf("%s %s\n", p->dry_run ? "would write" : "wrote", p->persist_file);
-	return 0;
+	return p->unit_dir ? enable_unit(p, unit) : 0;
 }
 
 static int provision_fs(struct provision *p)
 {
-	char *blkid[] = { "blkid", "-p", "-o", "value", "-s", "TYPE", p->bdev, NULL };
-	char have[32];
+	char have[32], what[256];
 	struct mount_info m;
 	int rc;
 
-	find_mount(p->bdev + 5, &m);
+	rc = mount_find(p->bdev, &m);
+	if (rc)
+		return error(EXIT_FAIL, "cannot read the mount table: %s", strerror(-rc));
 	if (m.found) {
 		if (strcmp(m.dir, p->dir))
 			return error(EXIT_REFUSED, "%s is already mounted at %s, not %s: use "
@@ -377,20 +353,23 @@ static int provision_fs(struct provision *p)
 		p->fs = p->fs_found;
 		return 0;
 	}
-	rc = p->dry_run && p->ns_changed ? 2 : run_capture(blkid, have, sizeof(have));
-	if (rc == -ENOENT)
-		return error(EXIT_FAIL, "blkid not found: install util-linux");
-	if (rc == 2 || !have[0]) {		/* blkid -p: 2 means nothing found */
+	/* A namespace converted by this dry run does not exist yet: it would be empty. */
+	rc = p->dry_run && p->ns_changed ? 0 : probe_content(p->bdev, what, sizeof(what));
+	if (rc < 0)
+		return error(EXIT_FAIL, "%s: cannot read it: %s", p->bdev, strerror(-rc));
+	if (rc == 0) {
 		rc = do_mkfs(p);
-	} else if (!p->force && strcmp(have, p->fs) == 0) {
+	} else if (probe_fstype(p->bdev, have, sizeof(have)) == 0 && !p->force &&
+		   strcmp(have, p->fs) == 0) {
 		rc = 0;				/* made before: keep it and its files */
 	} else if (!p->force) {
-		return error(EXIT_REFUSED, "%s holds %s%s, not %s: formatting destroys it; "
-			     "use --fs %s to keep it, or --force to format", p->bdev, have,
-			     holds_store(p->bdev + 5, have) ? " with a kstate store" : "",
-			     p->fs, have);
+		return error(EXIT_REFUSED, "%s holds %s%s, not a %s filesystem: formatting "
+			     "destroys it; %s%s%s--force to format", p->bdev, what,
+			     have[0] && holds_store(p->bdev, have) ? " with a kstate store" : "",
+			     p->fs, have[0] ? "use --fs " : "", have[0] ? have : "",
+			     have[0] ? " to keep it, or " : "");
 	} else {
-		if (holds_store(p->bdev + 5, have))
+		if (have[0] && holds_store(p->bdev, have))
 			fprintf(stderr, "%s: warning: --force: formatting %s destroys the kstate "
 				"store on it\n", prog, p->bdev);
 		rc = do_mkfs(p);
@@ -487,6 +466,7 @@ int cmd_provision(int argc, char **argv)
 		json_object_object_add(j, "mount", json_object_new_string(p.dir));
 		json_object_object_add(j, "dax_verified", json_object_new_boolean(p.dax == 1));
 		json_object_object_add(j, "persisted_in", json_object_new_string(p.persist_file));
+		json_object_object_add(j, "unit_enabled", json_object_new_boolean(p.enabled));
 		json_object_object_add(j, "dry_run", json_object_new_boolean(p.dry_run));
 		json_object_object_add(j, "changed_namespace",
 				       json_object_new_boolean(p.ns_changed));
@@ -594,7 +574,7 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(n, "lent_as_ram", json_object_new_uint64(
 			pmem_namespace_lent(pmem, i)));
 		if (bdev[0])
-			find_mount(bdev, &m);
+			mount_find(bdev, &m);
 		if (m.found) {
 			struct statvfs sv;
 			char marker[PATH_MAX + 32];

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 
 #include "common.h"
 #include "tools-config.h"
@@ -218,10 +219,7 @@ int tool_store_open(struct kstate_ctx *ctx, const char *path, unsigned int flags
 
 const char *tool_uuid_str(const uint8_t u[16], char buf[TOOL_UUID_STR_LEN])
 {
-	snprintf(buf, TOOL_UUID_STR_LEN,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		 u[12], u[13], u[14], u[15]);
+	uuid_unparse_lower(u, buf);
 	return buf;
 }
 

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmdline.h"
+
 /* What the store's filesystem lives on, as far as a reboot is concerned. */
 enum backing_kind {
 	BACKING_OTHER,		/* not persistent memory: nothing to keep reserved */
@@ -33,16 +35,6 @@ struct backing {
  */
 int backing_find(const char *sysfs, const char *path, struct backing *b, char *why,
 		 size_t len);
-
-/* Where the arguments for init start: the "--" word, or the terminating NUL. */
-char *cmdline_init_args(char *cmdline);
-
-/*
- * Whether @cmdline reserves [start, start + size) as persistent memory with
- * memmap=SIZE!START (any of its memmap= words and comma-separated ranges, before a
- * "--", after which the words are init's).
- */
-bool cmdline_reserves(const char *cmdline, uint64_t start, uint64_t size);
 
 /* The release ("6.1.0-56-amd64") a bzImage announces in its setup header. */
 int kernel_image_release(const char *image, char *release, size_t len, char *why,

@@ -344,7 +344,7 @@ static int systemctl(const char *a1, const char *a2, bool quiet)
 /*
  * Hand the reboot to systemd: the services stop, kstate-save.service saves in its
  * ExecStop, then systemd executes the loaded kernel (or reboots).  Without that unit
- * active nothing would save, so that refuses.
+ * active nothing would save, so that refuses.  Releases @report.
  */
 static int hand_over(const struct save_opts *o, struct json_object *report)
 {
@@ -357,6 +357,7 @@ static int hand_over(const struct save_opts *o, struct json_object *report)
 			 "system goes down: enable it (systemctl enable --now kstate-load.service "
 			 "kstate-save.service), or pass --no-systemd to save here; not %s",
 			 o->kexec ? "executing the loaded kernel" : "rebooting");
+		json_object_put(report);
 		return TOOL_EXIT_REFUSED;
 	}
 	tool_json_add_str(report, "store", tool_store_path(o->store));

@@ -12,23 +12,7 @@ SAVE=$1 NOKEXEC=$2 MAKE_STORE=$3
 command -v objcopy >/dev/null || { echo "SKIP: objcopy (binutils) not found"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-checks=0 failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-run() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	checks=$((checks + 1))
-	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want; stderr: $(cat "$tmp/err")"
-}
-has() {
-	checks=$((checks + 1))
-	grep -qF -- "$2" "$tmp/$1" || fail "$1 lacks '$2': $(cat "$tmp/$1")"
-}
-hasnt() {
-	checks=$((checks + 1))
-	! grep -qF -- "$2" "$tmp/$1" || fail "$1 has '$2': $(cat "$tmp/$1")"
-}
+. "$(dirname "$0")/script-lib.sh"
 
 # The store, on a "memmap=512M!1G" region as far as the sysfs sample says.
 mkdir -m 700 "$tmp/store" && "$MAKE_STORE" "$tmp/store" 2 >/dev/null || fail "make-store"
@@ -144,5 +128,4 @@ echo e820 >"$bus/provider"
 run 7 "$NOKEXEC" load-ok "$SAVE" $K --modules-dir "$tmp/mods-none" --force --no-systemd
 has err "warning: --force"; has err "modprobe kstate"; has err "unloaded"
 
-echo "$checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+finish

@@ -9,20 +9,8 @@ SAVE=$1 LOAD=$2 MAKE_STORE=$3
 DATA=${KSTATE_TEST_DATA:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-checks=0 failures=0
+. "$(dirname "$0")/script-lib.sh"
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-run() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	checks=$((checks + 1))
-	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want; stderr: $(cat "$tmp/err")"
-}
-has() {
-	checks=$((checks + 1))
-	grep -qF -- "$2" "$tmp/$1" || fail "$1 of '$*' lacks '$2': $(cat "$tmp/$1")"
-}
 
 version=$(sed -n "s/^  version: '\(.*\)',$/\1/p" "$DATA/../../meson.build")
 for t in "$SAVE" "$LOAD"; do
@@ -78,5 +66,4 @@ if [ ! -e /dev/kstate ] && [ "$(id -u)" = 0 ]; then
 	has err "modprobe kstate"
 fi
 
-echo "$checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+finish
