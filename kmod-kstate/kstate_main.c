@@ -17,6 +17,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 #include "kstate_internal.h"
 
@@ -755,3 +756,14 @@ module_exit(kstate_exit);
 MODULE_DESCRIPTION("kstate: kernel state kept across kexec and firmware reboots in DAX files");
 MODULE_AUTHOR("The kstate authors");
 MODULE_LICENSE("GPL");
+/*
+ * What this module reads, for the tools that check a kexec target before loading it
+ * (kstate-save, tools/kexec-check.c): the format version, and for each kind of file the
+ * incompatible features it understands.  A store written by a newer kstate with a feature
+ * missing here would be refused at restore; the check refuses the kexec instead.
+ */
+MODULE_INFO(kstate_format, __stringify(KSTATE_FORMAT_VERSION_MAJOR) "."
+	    __stringify(KSTATE_FORMAT_VERSION_MINOR));
+MODULE_INFO(kstate_incompat_store, __stringify(KSTATE_STORE_INCOMPAT_SUPP));
+MODULE_INFO(kstate_incompat_manifest, __stringify(KSTATE_MANIFEST_INCOMPAT_SUPP));
+MODULE_INFO(kstate_incompat_file, __stringify(KSTATE_FILE_INCOMPAT_SUPP));
