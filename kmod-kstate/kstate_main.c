@@ -429,7 +429,8 @@ static int save_client(struct kstate_client *c, u64 generation, struct kstate_en
 	rc = entries_reserve(entries, cap, *n, kstate_region_count(c));
 	if (rc)
 		return rc;
-	rc = kstate_region_entries(c, generation, &(*entries)[*n], *cap - *n, kstate_frozen);
+	/* Only a frozen client's regions cannot change any more: only they get a CRC. */
+	rc = kstate_region_entries(c, generation, &(*entries)[*n], *cap - *n, c->frozen);
 	if (rc < 0)
 		return rc;
 	*n += rc;
@@ -505,13 +506,24 @@ static long ioc_save(void __user *arg)
 		if (copy_to_user(&uentries[i], &me, sizeof(me)))
 			rc = -EFAULT;
 	}
-	if (rc == -EFAULT)
-		unlink_written(entries, n);
 	s.entry_count = n;
+	if (!rc && copy_to_user(arg, &s, sizeof(s)))
+		rc = -EFAULT;
+	if (rc == -EFAULT) {
+		/* Userspace cannot commit what it was not told: nothing stays written. */
+		unlink_written(entries, n);
+		goto out;
+	}
+	if (!rc) {
+		/* Written and reported: the clients' status may say so. */
+		list_for_each_entry(c, &kstate_clients, node)
+			if (client_live(c))
+				c->saved_generation = s.generation;
+	}
 	pr_info("saved %u clients into generation %llu (%u failed)%s\n", s.clients_saved,
 		s.generation, s.clients_failed, kstate_frozen ? ", frozen" : "");
 report:
-	if (copy_to_user(arg, &s, sizeof(s)) && !rc)
+	if (rc && copy_to_user(arg, &s, sizeof(s)))
 		rc = -EFAULT;
 out:
 	/* A freezing save that fails leaves nothing frozen: no reboot follows it. */
@@ -568,6 +580,8 @@ static long ioc_discard(void __user *arg)
 	c = client_find(name);
 	if (!c)
 		rc = -ENOENT;
+	else if (!kstate_store.bound)
+		rc = -ENXIO;		/* starting fresh needs the store its regions live in */
 	else if (kstate_frozen)
 		rc = -EBUSY;
 	else if (c->state != KSTATE_CLIENT_FAILED)
@@ -582,6 +596,9 @@ static long ioc_discard(void __user *arg)
 	c->kept_generation = 0;
 	c->discarded = true;
 	rc = start_fresh(c, "its refused state was discarded");
+	/* Still refused: the kept state stays listed, in the status and the save log. */
+	if (rc)
+		c->kept_generation = kept;
 out:
 	mutex_unlock(&kstate_mutex);
 	return rc;
