@@ -4,9 +4,11 @@
 # cache.sh - guest helpers for the cache-keepalive scenarios (examples/cache-keepalive);
 # source after lib.sh and kstate.sh.  The cache is the region "cache" of $KSTATE_STORE.
 #
-#   cache_modules                the modules a DAX store over memmap= PMEM needs, loaded
-#   cache_before_event           new store on /dev/pmem0, cache filled and serving, the hit
-#                                rate before the event in ctl cache_before
+#   cache_modules [nvdimm]       the modules a DAX store over memmap= PMEM (or, with nvdimm,
+#                                an NFIT NVDIMM) needs, loaded
+#   cache_before_event [CMD...]  new store on /dev/pmem0 (or made by CMD, e.g.
+#                                store_new_nvdimm), cache filled and serving, the hit rate
+#                                before the event in ctl cache_before
 #   cache_fill                   create the cache (CACHE_CAPACITY blocks) and fill it
 #   cache_serve_start            'run' the measured workload in the background ($CACHE_PID)
 #   cache_serve_stop             SIGTERM it; check it stops cleanly (exit 0, a "stop" line)
@@ -28,15 +30,22 @@ CACHE_DELAY_US=20000
 CACHE_POOL=$KSTATE_STORE/cache.region
 
 cache_modules() {
+	if [ "${1:-}" = nvdimm ]; then
+		modprobe -a crc32c_generic nfit nd_pmem ext4 ||
+			abort "cache_modules: modprobe failed"
+		wait_for /sys/bus/nd/devices/region0 || abort "the NFIT region did not appear"
+		return
+	fi
 	modprobe -a crc32c_generic nd_e820 nd_pmem ext4 ||
 		abort "cache_modules: modprobe failed"
 	wait_for /dev/pmem0 || abort "/dev/pmem0 did not appear"
 }
 
-# cache_before_event: a new store on /dev/pmem0, the cache filled, serving the measured
-# workload ($CACHE_PID) long enough to record its hit rate (ctl cache_before).
+# cache_before_event [CMD...]: a new store on /dev/pmem0 (or the one CMD makes), the cache
+# filled, serving the measured workload ($CACHE_PID) long enough to record its hit rate
+# (ctl cache_before).
 cache_before_event() {
-	store_new /dev/pmem0
+	if [ $# -gt 0 ]; then "$@"; else store_new /dev/pmem0; fi
 	cache_fill
 	cache_serve_start
 	sleep 3

@@ -21,8 +21,7 @@
 . /guest/lib.sh
 . /guest/kstate.sh
 . /guest/cache.sh
-modprobe -a crc32c_generic nfit nd_pmem ext4 || abort "modprobe of the pmem modules failed"
-wait_for /sys/bus/nd/devices/region0 || abort "the NFIT region did not appear"
+cache_modules nvdimm
 
 # Misses (3 in 4: 256 blocks cached of 1024) evict and insert, half the operations rewrite
 # a block: every operation is a transaction that allocates, frees or logs a whole entry.
