@@ -33,9 +33,17 @@ struct json_object *status_detail_json(const struct kstate_client_status *c)
 
 	for (i = 0; i < c->detail_count && i < KSTATE_CLIENT_DETAIL_MAX; i++) {
 		char key[sizeof(c->detail[i].key) + 1] = "";
+		size_t klen;
 
 		memcpy(key, c->detail[i].key, sizeof(c->detail[i].key));
-		tool_json_add_u64(detail, key, c->detail[i].value);
+		klen = strlen(key);
+		/* A text detail: "key\0word\0" (the word after the key's NUL). */
+		if (c->detail[i].type == KSTATE_DETAIL_TEXT && klen + 1 < sizeof(key) - 1 &&
+		    key[klen + 1])
+			json_object_object_add(detail, key,
+					       json_object_new_string(key + klen + 1));
+		else
+			tool_json_add_u64(detail, key, c->detail[i].value);
 	}
 	return detail;
 }

@@ -37,7 +37,8 @@ struct kstate_region;
  *	the restored generation, written by format version @version.  Return 0 when the
  *	state was applied, or -errno when it was refused; a refusal must leave nothing
  *	half-applied.
- * @status: optional; report values with kstate_client_set_detail().
+ * @status: optional; report values with kstate_client_set_detail() and states with
+ *	kstate_client_set_detail_text().
  */
 struct kstate_client_ops {
 	int (*save)(struct kstate_client *client, struct kstate_writer *w);
@@ -51,6 +52,8 @@ struct kstate_client *kstate_client_register(const char *name, u32 version,
 void kstate_client_unregister(struct kstate_client *client);
 void *kstate_client_priv(struct kstate_client *client);
 void kstate_client_set_detail(struct kstate_client *client, const char *key, u64 value);
+void kstate_client_set_detail_text(struct kstate_client *client, const char *key, u64 value,
+				   const char *word);
 void kstate_client_set_message(struct kstate_client *client, const char *fmt, ...)
 	__printf(2, 3);
 
