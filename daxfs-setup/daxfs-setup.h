@@ -7,15 +7,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct json_object;
-struct kstate_ctx;
+#include "common.h"
 
-/* Exit codes, documented in daxfs-setup(8). */
-#define EXIT_OK		0	/* done, or nothing to do */
-#define EXIT_FAIL	1	/* an operation failed */
-#define EXIT_USAGE	2	/* bad command line */
-#define EXIT_REFUSED	3	/* impossible or unsafe request; nothing changed */
-#define EXIT_BUSY	4	/* memory could not be offlined; nothing changed */
+struct json_object;
+
+/* The exit codes every kstate command shares (tools/common.h, daxfs-setup(8)). */
+#define EXIT_OK		TOOL_EXIT_OK		/* done, or nothing to do */
+#define EXIT_FAIL	TOOL_EXIT_FAILURE	/* an operation failed */
+#define EXIT_USAGE	TOOL_EXIT_USAGE		/* bad command line */
+#define EXIT_NOTFOUND	TOOL_EXIT_NOTFOUND	/* no such namespace or device */
+#define EXIT_PERM	TOOL_EXIT_PERM		/* not root */
+#define EXIT_REFUSED	TOOL_EXIT_REFUSED	/* impossible or unsafe; nothing changed */
+#define EXIT_BUSY	TOOL_EXIT_BUSY		/* could not offline in time; nothing changed */
+#define EXIT_NOPMEM	TOOL_EXIT_UNAVAILABLE	/* no persistent memory */
 
 extern const char *prog;
 
@@ -23,8 +27,6 @@ int usage(FILE *f, int code);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void json_print(struct json_object *o);
-int ctx_open(struct kstate_ctx **ctx);
-int run_cmd(char *const argv[], bool quiet);
 void print_cmd(const char *prefix, char *const argv[]);
 
 /* The subcommands that work on devices (provision.c, lend.c). */

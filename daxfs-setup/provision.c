@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * daxfs-setup provision and status: an fsdax namespace (libkstate), a filesystem made
+ * daxfs-setup provision and status: an fsdax namespace (pmem.c), a filesystem made
  * for DAX (mkfs), mounted with dax=always (mount), checked with statx, and kept across
  * reboots in /etc/fstab or a systemd mount unit.  Every step first looks at what is
  * there, so running it again changes nothing.
@@ -22,7 +22,11 @@
 #include <unistd.h>
 
 #include "daxfs-setup.h"
-#include "libkstate.h"
+#include "common.h"
+#include "mounts.h"
+#include "msg.h"
+#include "pmem.h"
+#include "probe.h"
 
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX 0x00200000	/* linux/stat.h since 5.8 */
@@ -32,74 +36,6 @@
 #define DEFAULT_MOUNT "/var/lib/kstate"
 
 extern char **environ;
-
-/* Run a program and capture the first line of its stdout; returns its exit status. */
-static int run_capture(char *const argv[], char *out, size_t len)
-{
-	posix_spawn_file_actions_t fa;
-	int fds[2], status, rc;
-	ssize_t n;
-	pid_t pid;
-
-	out[0] = '\0';
-	if (pipe2(fds, O_CLOEXEC))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (rc) {
-		close(fds[0]);
-		return -rc;
-	}
-	n = read(fds[0], out, len - 1);
-	out[n > 0 ? n : 0] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-struct mount_info {
-	bool found;
-	char dir[PATH_MAX];
-	char fstype[32];
-	bool dax_always;
-};
-
-/* Where /dev/@bdev is mounted (first mount), from /proc/self/mountinfo. */
-static void find_mount(const char *bdev, struct mount_info *m)
-{
-	char path[64], line[4096];
-	struct stat st;
-	FILE *f;
-
-	memset(m, 0, sizeof(*m));
-	snprintf(path, sizeof(path), "/dev/%s", bdev);
-	if (stat(path, &st) || !(f = fopen("/proc/self/mountinfo", "re")))
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned int maj, mnr;
-		char dir[PATH_MAX], *sep, fstype[32], src[256], sopts[1024];
-
-		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &mnr, dir) != 3 ||
-		    maj != major(st.st_rdev) || mnr != minor(st.st_rdev))
-			continue;
-		sep = strstr(line, " - ");
-		if (!sep || sscanf(sep, " - %31s %255s %1023s", fstype, src, sopts) != 3)
-			continue;
-		m->found = true;
-		snprintf(m->dir, sizeof(m->dir), "%s", dir);
-		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
-		m->dax_always = strstr(sopts, "dax=always") || strstr(sopts, "dax,") ||
-				!strcmp(sopts + strlen(sopts) - 4, ",dax");
-		break;
-	}
-	fclose(f);
-}
 
 /* statx says whether @path is DAX: 1 yes, 0 no, -errno if it cannot tell. */
 static int file_is_dax(const char *path)
@@ -131,16 +67,23 @@ static int verify_dax(const char *dir)
 	return rc;
 }
 
-/* Whether the filesystem on /dev/@bdev (not mounted) holds a store: mount it read-only. */
-static bool holds_store(const char *bdev, const char *fstype)
+/*
+ * Whether the filesystem on @dev (not mounted) holds a store.  The look changes
+ * nothing on the device: read-only, and without replaying a journal (ext4 "noload",
+ * xfs "norecovery"), which a read-only mount would otherwise do.
+ */
+static bool holds_store(const char *dev, const char *fstype)
 {
-	char dev[64], tmp[] = "/run/daxfs-setup.XXXXXX", marker[64];
+	char tmp[] = "/run/daxfs-setup.XXXXXX", marker[64];
+	const char *opts = !strcmp(fstype, "xfs") ? "norecovery" :
+			   !strncmp(fstype, "ext", 3) ? "noload" : NULL;
 	bool found = false;
 
-	snprintf(dev, sizeof(dev), "/dev/%s", bdev);
+	if (!opts)
+		return true;	/* a filesystem we do not know: assume it does */
 	if (!mkdtemp(tmp))
 		return true;	/* cannot look: assume it does */
-	if (mount(dev, tmp, fstype, MS_RDONLY | MS_NOEXEC | MS_NOSUID | MS_NODEV, NULL)) {
+	if (mount(dev, tmp, fstype, MS_RDONLY | MS_NOEXEC | MS_NOSUID | MS_NODEV, opts)) {
 		rmdir(tmp);
 		return true;
 	}
@@ -270,7 +213,7 @@ struct provision {
 	char ns[32];
 	char bdev[40];
 	char fs_found[32];
-	bool ns_changed, formatted, mounted, persisted;
+	bool ns_changed, formatted, mounted, persisted, enabled;
 	int dax;
 	char persist_file[PATH_MAX + 300];
 };
@@ -285,7 +228,7 @@ static int step(struct provision *p, const char *what, char *argv[])
 	}
 	if (!p->json)
 		print_cmd("running: ", argv);
-	rc = run_cmd(argv, p->json);
+	rc = tool_run(argv, p->json);
 	if (rc == -ENOENT)
 		return error(EXIT_FAIL, "%s: %s not found; install it (e2fsprogs, xfsprogs, "
 			     "util-linux)", what, argv[0]);
@@ -321,14 +264,48 @@ static int do_mount(struct provision *p)
 	return step(p, "mount", argv);
 }
 
+/*
+ * A mount unit written but not enabled is not mounted at the next boot: enable it
+ * (after daemon-reload, so systemd reads the new file) when systemd runs this machine.
+ */
+static int enable_unit(struct provision *p, char *unit)
+{
+	char *reload[] = { "systemctl", "daemon-reload", NULL };
+	char *enable[] = { "systemctl", "enable", unit, NULL };
+	struct stat st;
+	int rc;
+
+	if (lstat("/run/systemd/system/", &st) || !S_ISDIR(st.st_mode)) {
+		if (!p->json)
+			printf("systemd does not run here: enable %s where it does (systemctl "
+			       "enable %s)\n", p->persist_file, unit);
+		return 0;
+	}
+	if (p->dry_run) {
+		print_cmd("would run: ", reload);
+		print_cmd("would run: ", enable);
+		return 0;
+	}
+	rc = tool_run(reload, true);
+	if (!rc)
+		rc = tool_run(enable, true);
+	if (rc)
+		return error(EXIT_FAIL, "%s is written but could not be enabled (systemctl: "
+			     "%d): run 'systemctl daemon-reload && systemctl enable %s'",
+			     p->persist_file, rc, unit);
+	p->enabled = true;
+	if (!p->json)
+		printf("enabled %s\n", unit);
+	return 0;
+}
+
 static int persist(struct provision *p)
 {
 	char uuid[64] = "", line[PATH_MAX + 256], unit[256], text[PATH_MAX * 2];
-	char *blkid[] = { "blkid", "-o", "value", "-s", "UUID", p->bdev, NULL };
 	int rc;
 
-	if (!p->dry_run && (run_capture(blkid, uuid, sizeof(uuid)) || !uuid[0]))
-		return error(EXIT_FAIL, "%s: blkid found no filesystem UUID", p->bdev);
+	if (!p->dry_run && probe_fs_uuid(p->bdev, uuid, sizeof(uuid)))
+		return error(EXIT_FAIL, "%s: libblkid found no filesystem UUID", p->bdev);
 	if (!uuid[0])
 		snprintf(uuid, sizeof(uuid), "<uuid of %s>", p->bdev);
 	if (p->unit_dir) {
@@ -352,17 +329,18 @@ static int persist(struct provision *p)
 		return error(EXIT_FAIL, "cannot write %s: %s", p->persist_file, strerror(-rc));
 	if (p->persisted && !p->json)
 		printf("%s %s\n", p->dry_run ? "would write" : "wrote", p->persist_file);
-	return 0;
+	return p->unit_dir ? enable_unit(p, unit) : 0;
 }
 
 static int provision_fs(struct provision *p)
 {
-	char *blkid[] = { "blkid", "-p", "-o", "value", "-s", "TYPE", p->bdev, NULL };
-	char have[32];
+	char have[32], what[256];
 	struct mount_info m;
 	int rc;
 
-	find_mount(p->bdev + 5, &m);
+	rc = mount_find(p->bdev, &m);
+	if (rc)
+		return error(EXIT_FAIL, "cannot read the mount table: %s", strerror(-rc));
 	if (m.found) {
 		if (strcmp(m.dir, p->dir))
 			return error(EXIT_REFUSED, "%s is already mounted at %s, not %s: use "
@@ -375,20 +353,23 @@ static int provision_fs(struct provision *p)
 		p->fs = p->fs_found;
 		return 0;
 	}
-	rc = p->dry_run && p->ns_changed ? 2 : run_capture(blkid, have, sizeof(have));
-	if (rc == -ENOENT)
-		return error(EXIT_FAIL, "blkid not found: install util-linux");
-	if (rc == 2 || !have[0]) {		/* blkid -p: 2 means nothing found */
+	/* A namespace converted by this dry run does not exist yet: it would be empty. */
+	rc = p->dry_run && p->ns_changed ? 0 : probe_content(p->bdev, what, sizeof(what));
+	if (rc < 0)
+		return error(EXIT_FAIL, "%s: cannot read it: %s", p->bdev, strerror(-rc));
+	if (rc == 0) {
 		rc = do_mkfs(p);
-	} else if (!p->force && strcmp(have, p->fs) == 0) {
+	} else if (probe_fstype(p->bdev, have, sizeof(have)) == 0 && !p->force &&
+		   strcmp(have, p->fs) == 0) {
 		rc = 0;				/* made before: keep it and its files */
 	} else if (!p->force) {
-		return error(EXIT_REFUSED, "%s holds %s%s, not %s: formatting destroys it; "
-			     "use --fs %s to keep it, or --force to format", p->bdev, have,
-			     holds_store(p->bdev + 5, have) ? " with a kstate store" : "",
-			     p->fs, have);
+		return error(EXIT_REFUSED, "%s holds %s%s, not a %s filesystem: formatting "
+			     "destroys it; %s%s%s--force to format", p->bdev, what,
+			     have[0] && holds_store(p->bdev, have) ? " with a kstate store" : "",
+			     p->fs, have[0] ? "use --fs " : "", have[0] ? have : "",
+			     have[0] ? " to keep it, or " : "");
 	} else {
-		if (holds_store(p->bdev + 5, have))
+		if (have[0] && holds_store(p->bdev, have))
 			fprintf(stderr, "%s: warning: --force: formatting %s destroys the kstate "
 				"store on it\n", prog, p->bdev);
 		rc = do_mkfs(p);
@@ -414,8 +395,7 @@ int cmd_provision(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct provision p = { .fs = "ext4", .dir = DEFAULT_MOUNT, .fstab = "/etc/fstab" };
-	struct kstate_pmem *pmem = NULL;
-	struct kstate_ctx *ctx = NULL;
+	struct pmem *pmem = NULL;
 	unsigned int idx = 0;
 	int c, rc;
 
@@ -426,9 +406,9 @@ int cmd_provision(int argc, char **argv)
 		case 'N': p.name = optarg; break;
 		case 'M':
 			if (!strcmp(optarg, "dev"))
-				p.flags |= KSTATE_PMEM_MAP_DEVICE;
+				p.flags |= PMEM_MAP_DEVICE;
 			else if (!strcmp(optarg, "mem"))
-				p.flags |= KSTATE_PMEM_MAP_MEMORY;
+				p.flags |= PMEM_MAP_MEMORY;
 			else
 				return usage_error("--map: 'dev' or 'mem', not '%s'", optarg);
 			break;
@@ -448,24 +428,21 @@ int cmd_provision(int argc, char **argv)
 	if (p.dir[0] != '/')
 		return usage_error("--mount: '%s' is not an absolute path", p.dir);
 	if (p.force)
-		p.flags |= KSTATE_PMEM_FORCE;
+		p.flags |= PMEM_FORCE;
 	if (p.dry_run)
-		p.flags |= KSTATE_PMEM_DRY_RUN;
+		p.flags |= PMEM_DRY_RUN;
 
-	rc = ctx_open(&ctx);
-	if (rc)
-		return rc;
-	rc = kstate_pmem_new(ctx, &pmem);
+	rc = pmem_new(&pmem);
 	if (!rc)
-		rc = kstate_pmem_provision(pmem, p.name, p.flags, &idx);
+		rc = pmem_provision(pmem, p.name, p.flags, &idx);
 	if (rc < 0) {
 		rc = error(rc == -EBUSY || rc == -EEXIST || rc == -EINVAL || rc == -ENODEV ||
-			   rc == -ENOENT ? EXIT_REFUSED : EXIT_FAIL, "%s", kstate_errormsg());
+			   rc == -ENOENT ? EXIT_REFUSED : EXIT_FAIL, "%s", setup_errormsg());
 		goto out;
 	}
 	p.ns_changed = rc == 1;
-	snprintf(p.ns, sizeof(p.ns), "%s", kstate_pmem_namespace_name(pmem, idx));
-	snprintf(p.bdev, sizeof(p.bdev), "/dev/%s", kstate_pmem_namespace_blockdev(pmem, idx));
+	snprintf(p.ns, sizeof(p.ns), "%s", pmem_namespace_name(pmem, idx));
+	snprintf(p.bdev, sizeof(p.bdev), "/dev/%s", pmem_namespace_blockdev(pmem, idx));
 	if (!p.json)
 		printf("%s: %s fsdax mode (%s)\n", p.ns, !p.ns_changed ? "already in" :
 		       p.dry_run ? "would be put in" : "put in", p.bdev);
@@ -489,6 +466,7 @@ int cmd_provision(int argc, char **argv)
 		json_object_object_add(j, "mount", json_object_new_string(p.dir));
 		json_object_object_add(j, "dax_verified", json_object_new_boolean(p.dax == 1));
 		json_object_object_add(j, "persisted_in", json_object_new_string(p.persist_file));
+		json_object_object_add(j, "unit_enabled", json_object_new_boolean(p.enabled));
 		json_object_object_add(j, "dry_run", json_object_new_boolean(p.dry_run));
 		json_object_object_add(j, "changed_namespace",
 				       json_object_new_boolean(p.ns_changed));
@@ -503,8 +481,7 @@ int cmd_provision(int argc, char **argv)
 		       "; nothing changed");
 	}
 out:
-	kstate_pmem_delete(&pmem);
-	kstate_ctx_delete(&ctx);
+	pmem_delete(&pmem);
 	return rc;
 }
 
@@ -532,8 +509,7 @@ int cmd_status(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct json_object *j, *regions, *nss;
-	struct kstate_pmem *pmem = NULL;
-	struct kstate_ctx *ctx = NULL;
+	struct pmem *pmem = NULL;
 	uint64_t lent = 0;
 	bool json = false;
 	unsigned int i;
@@ -548,60 +524,57 @@ int cmd_status(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("status: unexpected argument '%s'", argv[optind]);
-	rc = ctx_open(&ctx);
-	if (rc)
-		return rc;
-	rc = kstate_pmem_new(ctx, &pmem);
+	rc = pmem_new(&pmem);
 	if (rc) {
-		rc = error(EXIT_FAIL, "%s", kstate_errormsg());
+		rc = error(EXIT_FAIL, "%s", setup_errormsg());
 		goto out;
 	}
 	j = json_object_new_object();
 	regions = json_object_new_array();
 	nss = json_object_new_array();
-	for (i = 0; i < kstate_pmem_region_count(pmem); i++) {
+	for (i = 0; i < pmem_region_count(pmem); i++) {
 		struct json_object *r = json_object_new_object();
 
 		json_object_object_add(r, "region",
-				       json_object_new_string(kstate_pmem_region_name(pmem, i)));
+				       json_object_new_string(pmem_region_name(pmem, i)));
 		json_object_object_add(r, "type", json_object_new_string(
-			kstate_pmem_region_is_legacy(pmem, i) ? "memmap" : "nfit"));
+			pmem_region_is_legacy(pmem, i) ? "memmap" : "nfit"));
 		json_object_object_add(r, "size",
-				       json_object_new_uint64(kstate_pmem_region_size(pmem, i)));
+				       json_object_new_uint64(pmem_region_size(pmem, i)));
 		json_object_object_add(r, "available", json_object_new_uint64(
-			kstate_pmem_region_available(pmem, i)));
+			pmem_region_available(pmem, i)));
 		json_object_array_add(regions, r);
 		if (!json)
 			printf("%s (%s): %.1f MiB, %.1f MiB not in a namespace\n",
-			       kstate_pmem_region_name(pmem, i),
-			       kstate_pmem_region_is_legacy(pmem, i) ? "memmap" : "nfit",
-			       kstate_pmem_region_size(pmem, i) / 1048576.0,
-			       kstate_pmem_region_available(pmem, i) / 1048576.0);
+			       pmem_region_name(pmem, i),
+			       pmem_region_is_legacy(pmem, i) ? "memmap" : "nfit",
+			       pmem_region_size(pmem, i) / 1048576.0,
+			       pmem_region_available(pmem, i) / 1048576.0);
 	}
-	for (i = 0; i < kstate_pmem_namespace_count(pmem); i++) {
+	for (i = 0; i < pmem_namespace_count(pmem); i++) {
 		struct json_object *n = json_object_new_object();
-		const char *bdev = kstate_pmem_namespace_blockdev(pmem, i);
-		const char *cdev = kstate_pmem_namespace_chardev(pmem, i);
+		const char *bdev = pmem_namespace_blockdev(pmem, i);
+		const char *cdev = pmem_namespace_chardev(pmem, i);
 		struct mount_info m = { 0 };
 		int dax = -ENOENT;
 
-		lent += kstate_pmem_namespace_lent(pmem, i);
+		lent += pmem_namespace_lent(pmem, i);
 		json_object_object_add(n, "namespace", json_object_new_string(
-			kstate_pmem_namespace_name(pmem, i)));
+			pmem_namespace_name(pmem, i)));
 		json_object_object_add(n, "region", json_object_new_string(
-			kstate_pmem_namespace_region(pmem, i)));
+			pmem_namespace_region(pmem, i)));
 		json_object_object_add(n, "mode", json_object_new_string(
-			kstate_pmem_namespace_mode(pmem, i)));
+			pmem_namespace_mode(pmem, i)));
 		json_object_object_add(n, "size", json_object_new_uint64(
-			kstate_pmem_namespace_size(pmem, i)));
+			pmem_namespace_size(pmem, i)));
 		if (bdev[0])
 			json_object_object_add(n, "blockdev", json_object_new_string(bdev));
 		if (cdev[0])
 			json_object_object_add(n, "chardev", json_object_new_string(cdev));
 		json_object_object_add(n, "lent_as_ram", json_object_new_uint64(
-			kstate_pmem_namespace_lent(pmem, i)));
+			pmem_namespace_lent(pmem, i)));
 		if (bdev[0])
-			find_mount(bdev, &m);
+			mount_find(bdev, &m);
 		if (m.found) {
 			struct statvfs sv;
 			char marker[PATH_MAX + 32];
@@ -625,13 +598,13 @@ int cmd_status(int argc, char **argv)
 		}
 		json_object_array_add(nss, n);
 		if (!json) {
-			printf("%s: %s, %.1f MiB%s%s%s%s", kstate_pmem_namespace_name(pmem, i),
-			       kstate_pmem_namespace_mode(pmem, i),
-			       kstate_pmem_namespace_size(pmem, i) / 1048576.0,
+			printf("%s: %s, %.1f MiB%s%s%s%s", pmem_namespace_name(pmem, i),
+			       pmem_namespace_mode(pmem, i),
+			       pmem_namespace_size(pmem, i) / 1048576.0,
 			       bdev[0] ? ", /dev/" : "", bdev, cdev[0] ? ", /dev/" : "", cdev);
-			if (kstate_pmem_namespace_lent(pmem, i))
+			if (pmem_namespace_lent(pmem, i))
 				printf(", %.1f MiB lent as RAM",
-				       kstate_pmem_namespace_lent(pmem, i) / 1048576.0);
+				       pmem_namespace_lent(pmem, i) / 1048576.0);
 			if (m.found)
 				printf(", mounted at %s (%s%s), %s", m.dir, m.fstype,
 				       m.dax_always ? ", dax=always" : ", NOT dax=always",
@@ -647,14 +620,13 @@ int cmd_status(int argc, char **argv)
 	if (json)
 		json_print(j);
 	else {
-		if (!kstate_pmem_region_count(pmem))
+		if (!pmem_region_count(pmem))
 			printf("no persistent memory (see '%s plan')\n", prog);
 		printf("lent as RAM: %.1f MiB; MemTotal: %.1f MiB\n", lent / 1048576.0,
 		       meminfo_total() / 1048576.0);
 		json_object_put(j);
 	}
 out:
-	kstate_pmem_delete(&pmem);
-	kstate_ctx_delete(&ctx);
+	pmem_delete(&pmem);
 	return rc;
 }

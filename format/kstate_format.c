@@ -28,26 +28,55 @@ u32 kstate_crc32c(const void *buf, size_t len)
 	return kstate_crc32c_end(kstate_crc32c_add(kstate_crc32c_begin(), buf, len));
 }
 
-/* zlib's crc32_combine() method, for the Castagnoli polynomial (reflected 0x82F63B78). */
-static u32 gf2_matrix_times(const u32 *mat, u32 vec)
-{
-	u32 sum = 0;
+/*
+ * Combining CRCs: appending n bytes to a message multiplies its CRC by x^(8n) modulo
+ * the polynomial, so crc(A || B) = crc(A) * x^(8 |B|) + crc(B).  This is zlib's
+ * crc32_combine() of 1.2.12 (multmodp/x2nmodp) for the Castagnoli polynomial: a few
+ * hundred operations whatever the length, cheap enough for a writer to combine per
+ * record instead of reading its data a second time.  Polynomials are bit-reflected, as
+ * in the CRC itself: bit 31 is x^0.
+ */
+#define CRC32C_POLY_REFLECTED 0x82F63B78U
 
-	while (vec) {
-		if (vec & 1)
-			sum ^= *mat;
-		vec >>= 1;
-		mat++;
+/* x^(2^n) mod P for n = 0..31, so x^k needs one multiplication per set bit of k. */
+static const u32 crc32c_x2n[32] = {
+	0x40000000U, 0x20000000U, 0x08000000U, 0x00800000U, 0x00008000U, 0x82f63b78U,
+	0x6ea2d55cU, 0x18b8ea18U, 0x510ac59aU, 0xb82be955U, 0xb8fdb1e7U, 0x88e56f72U,
+	0x74c360a4U, 0xe4172b16U, 0x0d65762aU, 0x35d73a62U, 0x28461564U, 0xbf455269U,
+	0xe2ea32dcU, 0xfe7740e6U, 0xf946610bU, 0x3c204f8fU, 0x538586e3U, 0x59726915U,
+	0x734d5309U, 0xbc1ac763U, 0x7d0722ccU, 0xd289cabeU, 0xe94ca9bcU, 0x05b74f3fU,
+	0xa51e1f42U, 0x40000000U,
+};
+
+/* a * b mod P. */
+static u32 crc32c_multmodp(u32 a, u32 b)
+{
+	u32 m = 1U << 31, p = 0;
+
+	for (;;) {
+		if (a & m) {
+			p ^= b;
+			if ((a & (m - 1)) == 0)
+				break;
+		}
+		m >>= 1;
+		b = b & 1 ? (b >> 1) ^ CRC32C_POLY_REFLECTED : b >> 1;
 	}
-	return sum;
+	return p;
 }
 
-static void gf2_matrix_square(u32 *square, const u32 *mat)
+/* x^(n * 2^k) mod P. */
+static u32 crc32c_x2nmodp(u64 n, unsigned int k)
 {
-	int n;
+	u32 p = 1U << 31;	/* x^0 */
 
-	for (n = 0; n < 32; n++)
-		square[n] = gf2_matrix_times(mat, mat[n]);
+	while (n) {
+		if (n & 1)
+			p = crc32c_multmodp(crc32c_x2n[k & 31], p);
+		n >>= 1;
+		k++;
+	}
+	return p;
 }
 
 /**
@@ -56,38 +85,15 @@ static void gf2_matrix_square(u32 *square, const u32 *mat)
  * @crc_b: kstate_crc32c() of B
  * @len_b: length of B in bytes
  *
- * Lets a writer that emits its header last still produce the checksum of the whole
- * file without reading it back.
+ * Lets a writer that emits a header after its data still produce the checksum of the
+ * whole file without reading the data again.  It is linear: it shifts @crc_a over
+ * @len_b bytes and adds @crc_b, so XORed inputs give XORed results.
  *
  * Return: kstate_crc32c() of A || B.
  */
 u32 kstate_crc32c_combine(u32 crc_a, u32 crc_b, u64 len_b)
 {
-	u32 even[32], odd[32], row = 1;
-	int n;
-
-	if (len_b == 0)
-		return crc_a;
-	odd[0] = 0x82F63B78U;	/* the operator for one zero bit */
-	for (n = 1; n < 32; n++) {
-		odd[n] = row;
-		row <<= 1;
-	}
-	gf2_matrix_square(even, odd);	/* two zero bits */
-	gf2_matrix_square(odd, even);	/* four zero bits */
-	do {
-		gf2_matrix_square(even, odd);
-		if (len_b & 1)
-			crc_a = gf2_matrix_times(even, crc_a);
-		len_b >>= 1;
-		if (!len_b)
-			break;
-		gf2_matrix_square(odd, even);
-		if (len_b & 1)
-			crc_a = gf2_matrix_times(odd, crc_a);
-		len_b >>= 1;
-	} while (len_b);
-	return crc_a ^ crc_b;
+	return crc32c_multmodp(crc32c_x2nmodp(len_b, 3), crc_a) ^ crc_b;
 }
 
 static bool all_zero(const u8 *p, size_t len)
@@ -419,6 +425,49 @@ static u32 record_crc(const struct kstate_record_header *h, const void *payload,
 }
 
 /**
+ * kstate_record_header_prepare - fill a record header except its CRC
+ * @hdr: destination
+ * @type: client-defined type
+ * @flags: %KSTATE_RECORD_F_*
+ * @length: payload length, at most %KSTATE_RECORD_MAX_LENGTH
+ * @crc_state: out: the CRC32C state after the header's bytes 0..11
+ *
+ * For a writer that checksums the payload in the same pass that copies it: continue
+ * @crc_state with kstate_crc32c_add() over the payload and its
+ * kstate_record_padding(@length) zeros, then kstate_record_header_seal().
+ *
+ * Return: 0, or -EINVAL for unknown flags or an oversized payload.
+ */
+int kstate_record_header_prepare(struct kstate_record_header *hdr, u16 type, u16 flags,
+				 u32 length, u32 *crc_state)
+{
+	struct kstate_record_header h;
+
+	if ((flags & ~KSTATE_RECORD_F_ALL) || length > KSTATE_RECORD_MAX_LENGTH)
+		return -EINVAL;
+	memset(&h, 0, sizeof(h));
+	h.type = cpu_to_le16(type);
+	h.flags = cpu_to_le16(flags);
+	h.length = cpu_to_le32(length);
+	memcpy(hdr, &h, sizeof(h));
+	*crc_state = kstate_crc32c_add(kstate_crc32c_begin(), &h,
+				       offsetof(struct kstate_record_header, crc));
+	return 0;
+}
+
+/**
+ * kstate_record_header_seal - store the CRC of a prepared record header
+ * @hdr: a header from kstate_record_header_prepare()
+ * @crc_state: its CRC32C state continued over the payload and the padding
+ */
+void kstate_record_header_seal(struct kstate_record_header *hdr, u32 crc_state)
+{
+	__le32 crc = cpu_to_le32(kstate_crc32c_end(crc_state));
+
+	memcpy(&hdr->crc, &crc, sizeof(crc));
+}
+
+/**
  * kstate_record_header_encode - fill a record header for a payload
  * @hdr: destination
  * @type: client-defined type
@@ -433,16 +482,16 @@ static u32 record_crc(const struct kstate_record_header *h, const void *payload,
 int kstate_record_header_encode(struct kstate_record_header *hdr, u16 type, u16 flags,
 				const void *payload, u32 length)
 {
-	struct kstate_record_header h;
+	static const u8 zeros[KSTATE_RECORD_ALIGN];
+	u32 crc;
+	int rc;
 
-	if ((flags & ~KSTATE_RECORD_F_ALL) || length > KSTATE_RECORD_MAX_LENGTH)
-		return -EINVAL;
-	memset(&h, 0, sizeof(h));
-	h.type = cpu_to_le16(type);
-	h.flags = cpu_to_le16(flags);
-	h.length = cpu_to_le32(length);
-	h.crc = cpu_to_le32(record_crc(&h, payload, length, NULL));
-	memcpy(hdr, &h, sizeof(h));
+	rc = kstate_record_header_prepare(hdr, type, flags, length, &crc);
+	if (rc)
+		return rc;
+	crc = kstate_crc32c_add(crc, payload, length);
+	crc = kstate_crc32c_add(crc, zeros, kstate_record_padding(length));
+	kstate_record_header_seal(hdr, crc);
 	return 0;
 }
 
@@ -555,7 +604,11 @@ int kstate_entry_compare(const struct kstate_entry *a, const struct kstate_entry
 	return strncmp(a->name, b->name, KSTATE_NAME_LEN);
 }
 
-static int entry_check(const struct kstate_entry *e, u64 generation)
+/*
+ * @region_crc: the manifest has %KSTATE_MANIFEST_INCOMPAT_REGION_CRC (an entry received
+ * on its own is checked as if it had), so region entries may carry a CRC.
+ */
+static int entry_check(const struct kstate_entry *e, u64 generation, bool region_crc)
 {
 	if (!kstate_name_valid(e->name))
 		return -EUCLEAN;
@@ -563,11 +616,15 @@ static int entry_check(const struct kstate_entry *e, u64 generation)
 		return -EOPNOTSUPP;
 	if (e->flags & ~KSTATE_ENTRY_F_ALL)
 		return -EPROTO;
+	if ((e->flags & KSTATE_ENTRY_F_REGION_CRC) &&
+	    (e->kind != KSTATE_ENTRY_REGION || !region_crc))
+		return -EPROTO;
 	if (e->generation == 0 || e->generation > generation)
 		return -EUCLEAN;
 	if (e->kind == KSTATE_ENTRY_RECORDS && e->size < KSTATE_FILE_HEADER_SIZE)
 		return -EUCLEAN;
-	if (e->kind == KSTATE_ENTRY_REGION && (e->crc || e->client_version))
+	if (e->kind == KSTATE_ENTRY_REGION &&
+	    ((e->crc && !(e->flags & KSTATE_ENTRY_F_REGION_CRC)) || e->client_version))
 		return -EUCLEAN;
 	return 0;
 }
@@ -629,8 +686,8 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 			   const struct kstate_entry *entries)
 {
 	struct kstate_manifest_header h;
+	u32 i, crc, incompat = info->incompat;
 	u8 *p = buf;
-	u32 i, crc;
 	int rc;
 
 	rc = manifest_info_check(info);
@@ -641,8 +698,10 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 	if (kstate_manifest_size(info->entry_count) > len)
 		return -EOVERFLOW;
 	for (i = 0; i < info->entry_count; i++) {
-		if (entry_check(&entries[i], info->generation))
+		if (entry_check(&entries[i], info->generation, true))
 			return -EINVAL;
+		if (entries[i].flags & KSTATE_ENTRY_F_REGION_CRC)
+			incompat |= KSTATE_MANIFEST_INCOMPAT_REGION_CRC;
 		if (i && kstate_entry_compare(&entries[i - 1], &entries[i]) >= 0)
 			return -EINVAL;
 	}
@@ -665,7 +724,7 @@ int kstate_manifest_encode(void *buf, size_t len, const struct kstate_manifest_i
 	h.header_size = cpu_to_le32(KSTATE_MANIFEST_HEADER_SIZE);
 	h.compat = cpu_to_le32(info->compat);
 	h.ro_compat = cpu_to_le32(info->ro_compat);
-	h.incompat = cpu_to_le32(info->incompat);
+	h.incompat = cpu_to_le32(incompat);
 	h.generation = cpu_to_le64(info->generation);
 	h.base_generation = cpu_to_le64(info->base_generation);
 	h.creation_time_ns = cpu_to_le64(info->creation_time_ns);
@@ -713,7 +772,7 @@ int kstate_entry_decode(const struct kstate_manifest_entry *me, u64 generation,
 	if (me->reserved || kstate_name_decode(me->name, name))
 		return me->reserved ? -EPROTO : -EUCLEAN;
 	entry_from_le(me, entry);
-	return entry_check(entry, generation);
+	return entry_check(entry, generation, true);
 }
 
 static const char *entry_problem(int rc)
@@ -810,7 +869,8 @@ int kstate_manifest_decode(const void *buf, size_t len, struct kstate_manifest_i
 			return reject(err, -EPROTO, off + 60, i,
 				      "reserved entry field is not zero");
 		kstate_manifest_entry_get(buf, i, &cur);
-		rc = entry_check(&cur, info->generation);
+		rc = entry_check(&cur, info->generation,
+				 info->incompat & KSTATE_MANIFEST_INCOMPAT_REGION_CRC);
 		if (rc)
 			return reject(err, rc, off, i, entry_problem(rc));
 		if (i && kstate_entry_compare(&prev, &cur) >= 0)

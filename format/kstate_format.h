@@ -150,6 +150,9 @@ static inline u32 kstate_record_padding(u32 length)
 	return (u32)(kstate_record_size(length) - KSTATE_RECORD_HEADER_SIZE - length);
 }
 
+int kstate_record_header_prepare(struct kstate_record_header *hdr, u16 type, u16 flags,
+				 u32 length, u32 *crc_state);
+void kstate_record_header_seal(struct kstate_record_header *hdr, u32 crc_state);
 int kstate_record_header_encode(struct kstate_record_header *hdr, u16 type, u16 flags,
 				const void *payload, u32 length);
 int kstate_record_decode(const void *buf, size_t len, u64 *pos, struct kstate_record *rec,

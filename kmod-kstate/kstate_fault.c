@@ -8,12 +8,17 @@
  *   fail_where=POINT   the injection point to arm (see kstate_fault() callers:
  *                      save_alloc, save_entries, save_open, save_write, save_fsync,
  *                      read_open, read_alloc, read, bind_alloc, restore_validate,
- *                      region_alloc, region_open, region_zero, region_bmap, region_dax,
- *                      region_immutable)
+ *                      region_alloc, region_open, region_zero, region_extents,
+ *                      region_dax, region_immutable, region_crc)
  *   fail_nth=N         fail the Nth time POINT is reached after this is written
  *                      (1: the next time); 0 disarms.  Only one failure is injected.
  *   fail_injected      read-only: failures injected so far, so a test knows its point
  *                      was really reached
+ *
+ *   region_probe       write-only: "NAME PAGES" creates region NAME of PAGES pages in
+ *                      the bound store as a client would, reports it in the kernel log
+ *                      (extents, metadata size), closes and removes it; the write
+ *                      returns the open's error.  For tests of large regions.
  *
  * The counters say what the module holds right now; after any failed operation they
  * must be back where they were before it (no leak):
@@ -29,6 +34,7 @@
 #define pr_fmt(fmt) "kstate: " fmt
 
 #include <linux/atomic.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -101,6 +107,40 @@ module_param_cb(regions, &counter_ops, &kstate_regions, 0444);
 MODULE_PARM_DESC(regions, "region objects alive");
 module_param_cb(dax_refs, &counter_ops, &kstate_dax_refs, 0444);
 MODULE_PARM_DESC(dax_refs, "DAX device references held for regions");
+
+/* region_probe: a region opened and closed as a client would, with no client module. */
+static int region_probe_set(const char *val, const struct kernel_param *kp)
+{
+	static struct kstate_client probe = { .name = "kstate-probe" };
+	char name[KSTATE_NAME_LEN];
+	struct kstate_region *r;
+	char fname[KSTATE_FILENAME_MAX];
+	unsigned long pages;
+	u64 t0;
+	int rc;
+
+	if (sscanf(val, "%31s %lu", name, &pages) != 2)
+		return -EINVAL;
+	mutex_lock(&kstate_mutex);
+	INIT_LIST_HEAD(&probe.regions);
+	t0 = ktime_get_ns();
+	rc = kstate_region_open(&probe, name, pages, &r);
+	if (!rc) {
+		pr_info("region_probe: %s opened in %llu ms\n", name,
+			(ktime_get_ns() - t0) / NSEC_PER_MSEC);
+		kstate_region_close(r);
+		kstate_region_filename(fname, sizeof(fname), name);
+		rc = kstate_region_unlink(fname);
+	}
+	mutex_unlock(&kstate_mutex);
+	return rc;
+}
+
+static const struct kernel_param_ops region_probe_ops = {
+	.set = region_probe_set,
+};
+module_param_cb(region_probe, &region_probe_ops, NULL, 0200);
+MODULE_PARM_DESC(region_probe, "\"NAME PAGES\": create, report and remove a region (tests)");
 
 /**
  * kstate_fault - an injection point

@@ -32,6 +32,10 @@ struct kstate_client {
 	u32 detail_count;
 	struct kstate_client_detail detail[KSTATE_CLIENT_DETAIL_MAX];
 	struct list_head regions;	/* open regions, listed in every saved generation */
+	u64 kept_generation;		/* FAILED: generation of the refused entry it keeps */
+	bool frozen;			/* ->freeze() succeeded, no ->thaw() yet */
+	bool fresh_start;		/* inside ->restore(client, NULL, 0) */
+	bool discarded;			/* the operator discarded its refused state */
 };
 
 /* The bound store: a directory and the sealed generation clients restore from. */
@@ -40,13 +44,14 @@ struct kstate_store {
 	struct path dir;
 	u64 generation;
 	u8 uuid[KSTATE_UUID_LEN];
-	struct kstate_entry *entries;	/* of @generation, kernel record files only */
+	struct kstate_entry *entries;	/* of @generation, kernel entries only */
 	u32 entry_count;
 };
 
-/* Serializes clients, the binding, saves and restores. */
+/* Serializes clients, their region lists, the binding, saves, restores and the freeze. */
 extern struct mutex kstate_mutex;
 extern struct kstate_store kstate_store;
+extern bool kstate_frozen;
 
 /* kstate_store.c */
 struct file *kstate_store_open(const char *name, int flags, umode_t mode);
@@ -56,7 +61,7 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len);
 int kstate_store_unlink(const char *name);
 int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid);
 void kstate_store_unbind(void);
-const struct kstate_entry *kstate_store_find(const char *name);
+const struct kstate_entry *kstate_store_find(u16 kind, const char *name);
 
 /* kstate_records.c */
 int kstate_records_save(struct kstate_client *client, u64 generation,
@@ -65,8 +70,10 @@ int kstate_records_restore(struct kstate_client *client, const struct kstate_ent
 
 /* kstate_region.c */
 int kstate_region_entries(struct kstate_client *client, u64 generation,
-			  struct kstate_entry *entries, u32 max);
+			  struct kstate_entry *entries, u32 max, bool with_crc);
 void kstate_regions_release(struct kstate_client *client);
+void kstate_regions_forget_created(void);
+int kstate_region_unlink(const char *fname);
 u32 kstate_region_count(struct kstate_client *client);
 
 /* kstate_fault.c: fault injection points and resource counters (tests) */

@@ -23,6 +23,8 @@
 DEFINE_MUTEX(kstate_mutex);
 static LIST_HEAD(kstate_clients);
 static unsigned int kstate_client_count;
+/* Set by a freezing save, cleared by KSTATE_IOC_THAW or a failed freezing save. */
+bool kstate_frozen;
 
 void kstate_client_fail(struct kstate_client *client, int error, const char *fmt, ...)
 {
@@ -150,32 +152,53 @@ void *kstate_client_priv(struct kstate_client *client)
 }
 EXPORT_SYMBOL_GPL(kstate_client_priv);
 
+/*
+ * Start a client with nothing restored: ->restore(client, NULL, 0).  It may create its
+ * regions; kstate_region_open() knows it is starting fresh (client->fresh_start).
+ */
+static int start_fresh(struct kstate_client *client, const char *why)
+{
+	int rc;
+
+	lockdep_assert_held(&kstate_mutex);
+	client->fresh_start = true;
+	rc = client->ops->restore(client, NULL, 0);
+	client->fresh_start = false;
+	if (rc) {
+		if (!client->error)
+			kstate_client_fail_why(client, rc, "cannot start fresh");
+		client->state = KSTATE_CLIENT_FAILED;
+		return rc;
+	}
+	client->state = KSTATE_CLIENT_FRESH;
+	client->generation = 0;
+	if (!client->message[0])
+		kstate_client_set_message(client, "%s: started fresh", why);
+	pr_info("%s: %s, started fresh\n", client->name, why);
+	return 0;
+}
+
 /* Restore one client from the bound generation; the caller holds kstate_mutex. */
 static int restore_client(struct kstate_client *client)
 {
-	const struct kstate_entry *entry = kstate_store_find(client->name);
+	const struct kstate_entry *entry;
 	int rc;
 
+	lockdep_assert_held(&kstate_mutex);
+	entry = kstate_store_find(KSTATE_ENTRY_RECORDS, client->name);
 	client->error = 0;
 	client->message[0] = '\0';
-	if (!entry) {
-		rc = client->ops->restore(client, NULL, 0);
-		if (rc) {
-			if (!client->error)
-				kstate_client_fail_why(client, rc, "cannot start fresh");
-			client->state = KSTATE_CLIENT_FAILED;
-			return rc;
-		}
-		client->state = KSTATE_CLIENT_FRESH;
-		client->generation = 0;
-		if (!client->message[0])
-			kstate_client_set_message(client, "nothing saved: started fresh");
-		pr_info("%s: nothing saved for it, started fresh\n", client->name);
-		return 0;
-	}
+	client->kept_generation = 0;
+	if (!entry)
+		return start_fresh(client, "nothing saved for it");
 	rc = kstate_records_restore(client, entry);
 	if (rc) {
+		/*
+		 * Its saved state stays in the store: saves carry this entry into every new
+		 * generation until the operator discards it (KSTATE_IOC_DISCARD).
+		 */
 		client->state = KSTATE_CLIENT_FAILED;
+		client->kept_generation = entry->generation;
 		return rc;
 	}
 	client->state = KSTATE_CLIENT_RESTORED;
@@ -187,6 +210,75 @@ static int restore_client(struct kstate_client *client)
 	return 0;
 }
 
+/* Clients whose state is live (restored or fresh) are the ones saved and frozen. */
+static bool client_live(const struct kstate_client *client)
+{
+	return client->state == KSTATE_CLIENT_RESTORED || client->state == KSTATE_CLIENT_FRESH;
+}
+
+static int freeze_client(struct kstate_client *client)
+{
+	int rc = 0;
+	char message[sizeof(client->message)];
+
+	lockdep_assert_held(&kstate_mutex);
+	if (client->frozen || !client_live(client))
+		return 0;
+	if (client->ops->freeze) {
+		/* A refusing ->freeze() may say why; otherwise its status stays as it was. */
+		strscpy(message, client->message, sizeof(message));
+		client->message[0] = '\0';
+		rc = client->ops->freeze(client);
+		if (rc) {
+			kstate_client_fail_why(client, rc, "cannot freeze");
+			return rc;
+		}
+		strscpy(client->message, message, sizeof(client->message));
+	}
+	client->frozen = true;
+	return 0;
+}
+
+static unsigned int thaw_all(void)
+{
+	struct kstate_client *c;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&kstate_mutex);
+	list_for_each_entry(c, &kstate_clients, node) {
+		if (!c->frozen)
+			continue;
+		if (c->ops->thaw)
+			c->ops->thaw(c);
+		c->frozen = false;
+		n++;
+	}
+	if (kstate_frozen)
+		pr_info("thawed %u clients: they may change their state again\n", n);
+	kstate_frozen = false;
+	return n;
+}
+
+/* Freeze every live client for the save that precedes a reboot; all or none. */
+static int freeze_all(void)
+{
+	struct kstate_client *c;
+	int rc;
+
+	lockdep_assert_held(&kstate_mutex);
+	list_for_each_entry(c, &kstate_clients, node) {
+		rc = freeze_client(c);
+		if (rc) {
+			kstate_frozen = true;	/* so that thaw_all() reports */
+			thaw_all();
+			return rc;
+		}
+	}
+	kstate_frozen = true;
+	pr_info("clients frozen until the reboot (or KSTATE_IOC_THAW)\n");
+	return 0;
+}
+
 /**
  * kstate_client_register - make a subsystem's state survive reboots
  * @name: client name: 1 to 31 of [A-Za-z0-9_-], starting with a letter or digit
@@ -195,7 +287,8 @@ static int restore_client(struct kstate_client *client)
  * @ops: callbacks; ->save and ->restore are required
  * @priv: returned by kstate_client_priv()
  *
- * When a store is already bound the client is restored before this returns.
+ * When a store is already bound the client is restored before this returns, and,
+ * when the clients are frozen (a final save was made), frozen right after.
  *
  * Return: the client, or ERR_PTR(-EINVAL / -EEXIST / -ENOMEM).
  */
@@ -228,9 +321,11 @@ struct kstate_client *kstate_client_register(const char *name, u32 version,
 	}
 	list_add_tail(&client->node, &kstate_clients);
 	kstate_client_count++;
-	if (kstate_store.bound)
+	if (kstate_store.bound) {
 		restore_client(client);
-	else
+		if (kstate_frozen)
+			freeze_client(client);
+	} else
 		kstate_client_set_message(client, "waiting for a store to be bound");
 	mutex_unlock(&kstate_mutex);
 	return client;
@@ -314,6 +409,8 @@ static long ioc_unbind(void)
 	list_for_each_entry(c, &kstate_clients, node)
 		if (!list_empty(&c->regions))
 			rc = -EBUSY;	/* its regions are files of this store */
+	if (kstate_frozen)
+		rc = -EBUSY;
 	if (!rc && !kstate_store.bound)
 		rc = -ENXIO;
 	if (!rc)
@@ -336,20 +433,65 @@ static void unlink_written(struct kstate_entry *entries, u32 n)
 	}
 }
 
+/* Room for @more entries after the @n used ones. */
+static int entries_reserve(struct kstate_entry **entries, u32 *cap, u32 n, u32 more)
+{
+	struct kstate_entry *bigger;
+	u32 want;
+
+	if (n + more <= *cap)
+		return 0;
+	want = max(n + more, *cap ? *cap * 2 : 16U);
+	bigger = kstate_buf_alloc(want, sizeof(*bigger), "save_entries");
+	if (!bigger)
+		return -ENOMEM;
+	if (*entries)
+		memcpy(bigger, *entries, n * sizeof(*bigger));
+	kstate_buf_free(*entries);
+	*entries = bigger;
+	*cap = want;
+	return 0;
+}
+
+/* Save one live client: its record file, then every region it has open now. */
+static int save_client(struct kstate_client *c, u64 generation, struct kstate_entry **entries,
+		       u32 *cap, u32 *n)
+{
+	int rc;
+
+	rc = entries_reserve(entries, cap, *n, 1);
+	if (rc)
+		return rc;
+	rc = kstate_records_save(c, generation, &(*entries)[*n]);
+	if (rc)
+		return rc;
+	(*n)++;
+	/* Counted after ->save(): a region it opened there is listed too. */
+	rc = entries_reserve(entries, cap, *n, kstate_region_count(c));
+	if (rc)
+		return rc;
+	rc = kstate_region_entries(c, generation, &(*entries)[*n], *cap - *n, kstate_frozen);
+	if (rc < 0)
+		return rc;
+	*n += rc;
+	return 0;
+}
+
 static long ioc_save(void __user *arg)
 {
 	struct kstate_manifest_entry __user *uentries;
 	struct kstate_ioc_save s;
 	struct kstate_entry *entries = NULL;
 	struct kstate_client *c;
-	u32 need = 0, n = 0, i;
+	bool froze = false;
+	u32 cap = 0, n = 0, i;
 	int rc;
 
 	rc = copy_ioc(&s, sizeof(s), sizeof(s), arg);
 	if (rc)
 		return rc;
-	if (s.flags || !reserved_zero(s.reserved, ARRAY_SIZE(s.reserved)) || !s.generation ||
-	    s.entry_size != sizeof(struct kstate_manifest_entry))
+	if ((s.flags & ~KSTATE_SAVE_F_ALL) || !reserved_zero(s.reserved, ARRAY_SIZE(s.reserved)) ||
+	    !s.generation || s.entry_size != sizeof(struct kstate_manifest_entry))
 		return -EINVAL;
 	uentries = u64_to_user_ptr(s.entries);
 	mutex_lock(&kstate_mutex);
@@ -361,39 +503,41 @@ static long ioc_save(void __user *arg)
 		rc = -ESTALE;
 		goto out;
 	}
-	list_for_each_entry(c, &kstate_clients, node)
-		need += 1 + kstate_region_count(c);
-	if (need > s.entry_count) {
-		s.entry_count = need;
-		rc = -ENOSPC;
-		goto report;
-	}
-	entries = kstate_buf_alloc(need, sizeof(*entries), "save_entries");
-	if (!entries) {
-		rc = -ENOMEM;
-		goto out;
+	if ((s.flags & KSTATE_SAVE_F_FREEZE) && !kstate_frozen) {
+		rc = freeze_all();
+		if (rc)
+			goto out;
+		froze = true;
 	}
 	s.clients_saved = s.clients_failed = 0;
 	list_for_each_entry(c, &kstate_clients, node) {
-		int cr = kstate_records_save(c, s.generation, &entries[n]);
+		int cr;
 
+		if (!client_live(c)) {
+			/* Never saved as if fresh: its entries of the base generation stay. */
+			if (c->kept_generation)
+				pr_info("%s: not saved: its state of generation %llu was refused and stays in the store until it is discarded\n",
+					c->name, c->kept_generation);
+			continue;
+		}
+		cr = save_client(c, s.generation, &entries, &cap, &n);
 		if (cr) {
+			if (cr == -ENOMEM && !c->error)
+				kstate_client_fail(c, cr, "cannot allocate the entry list");
 			s.clients_failed++;
 			continue;
 		}
-		n++;
-		cr = kstate_region_entries(c, s.generation, &entries[n], need - n);
-		if (cr < 0) {
-			s.clients_failed++;
-			continue;
-		}
-		n += cr;
 		s.clients_saved++;
 	}
 	if (s.clients_failed) {
 		unlink_written(entries, n);
 		n = 0;
 		rc = -EIO;
+	} else if (n > s.entry_count) {
+		unlink_written(entries, n);
+		s.entry_count = n;
+		rc = -ENOSPC;
+		goto report;
 	}
 	for (i = 0; i < n && !rc; i++) {
 		struct kstate_manifest_entry me;
@@ -405,14 +549,82 @@ static long ioc_save(void __user *arg)
 	if (rc == -EFAULT)
 		unlink_written(entries, n);
 	s.entry_count = n;
-	pr_info("saved %u clients into generation %llu (%u failed)\n", s.clients_saved,
-		s.generation, s.clients_failed);
+	pr_info("saved %u clients into generation %llu (%u failed)%s\n", s.clients_saved,
+		s.generation, s.clients_failed, kstate_frozen ? ", frozen" : "");
 report:
 	if (copy_to_user(arg, &s, sizeof(s)) && !rc)
 		rc = -EFAULT;
 out:
+	/* A freezing save that fails leaves nothing frozen: no reboot follows it. */
+	if (rc && froze)
+		thaw_all();
 	mutex_unlock(&kstate_mutex);
 	kstate_buf_free(entries);
+	return rc;
+}
+
+static long ioc_thaw(void __user *arg)
+{
+	struct kstate_ioc_thaw t;
+	int rc;
+
+	rc = copy_ioc(&t, sizeof(t), sizeof(t), arg);
+	if (rc)
+		return rc;
+	if (t.flags || !reserved_zero(t.reserved, ARRAY_SIZE(t.reserved)))
+		return -EINVAL;
+	mutex_lock(&kstate_mutex);
+	t.was_frozen = kstate_frozen;
+	t.clients_thawed = thaw_all();
+	mutex_unlock(&kstate_mutex);
+	return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
+static struct kstate_client *client_find(const char *name)
+{
+	struct kstate_client *c;
+
+	lockdep_assert_held(&kstate_mutex);
+	list_for_each_entry(c, &kstate_clients, node)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static long ioc_discard(void __user *arg)
+{
+	struct kstate_ioc_discard d;
+	struct kstate_client *c;
+	char name[KSTATE_NAME_LEN];
+	u64 kept;
+	int rc;
+
+	rc = copy_ioc(&d, sizeof(d), sizeof(d), arg);
+	if (rc)
+		return rc;
+	if (d.flags || !reserved_zero(d.reserved, ARRAY_SIZE(d.reserved)) ||
+	    kstate_name_decode(d.name, name))
+		return -EINVAL;
+	mutex_lock(&kstate_mutex);
+	c = client_find(name);
+	if (!c)
+		rc = -ENOENT;
+	else if (kstate_frozen)
+		rc = -EBUSY;
+	else if (c->state != KSTATE_CLIENT_FAILED)
+		rc = -EALREADY;		/* only a refused state can be discarded */
+	if (rc)
+		goto out;
+	kept = c->kept_generation;
+	pr_info("%s: the operator discarded its refused state (generation %llu)\n", c->name,
+		kept);
+	c->error = 0;
+	c->message[0] = '\0';
+	c->kept_generation = 0;
+	c->discarded = true;
+	rc = start_fresh(c, "its refused state was discarded");
+out:
+	mutex_unlock(&kstate_mutex);
 	return rc;
 }
 
@@ -438,11 +650,15 @@ static long ioc_restore(void __user *arg)
 		rc = -ENXIO;
 		goto out;
 	}
+	if (kstate_frozen) {
+		rc = -EBUSY;
+		goto out;
+	}
 	list_for_each_entry(c, &kstate_clients, node) {
 		if (!all && strcmp(c->name, name))
 			continue;
 		found = true;
-		if (c->state == KSTATE_CLIENT_RESTORED || c->state == KSTATE_CLIENT_FRESH)
+		if (client_live(c))
 			continue;
 		if (restore_client(c))
 			q.clients_failed++;
@@ -470,7 +686,7 @@ static long ioc_status(void __user *arg)
 	rc = copy_ioc(&s, sizeof(s), sizeof(s), arg);
 	if (rc)
 		return rc;
-	if (s.flags || !reserved_zero(s.reserved, ARRAY_SIZE(s.reserved)) ||
+	if ((s.flags & ~KSTATE_STATUS_F_ALL) || !reserved_zero(s.reserved, ARRAY_SIZE(s.reserved)) ||
 	    (s.client_count && s.client_size != sizeof(*st)))
 		return -EINVAL;
 	ustat = u64_to_user_ptr(s.clients);
@@ -504,6 +720,8 @@ static long ioc_status(void __user *arg)
 	s.bound = kstate_store.bound;
 	s.bound_generation = kstate_store.generation;
 	memcpy(s.store_uuid, kstate_store.uuid, sizeof(s.store_uuid));
+	if (s.flags & KSTATE_STATUS_F_MODULE_STATE)
+		s.module_state = kstate_frozen ? KSTATE_MODULE_FROZEN : 0;
 	mutex_unlock(&kstate_mutex);
 	kfree(st);
 	if (!rc && copy_to_user(arg, &s, sizeof(s)))
@@ -528,6 +746,10 @@ static long kstate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_restore(uarg);
 	case KSTATE_IOC_STATUS:
 		return ioc_status(uarg);
+	case KSTATE_IOC_THAW:
+		return ioc_thaw(uarg);
+	case KSTATE_IOC_DISCARD:
+		return ioc_discard(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -21,6 +21,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/utsname.h>
+#include "kstate_compat.h"
 #include "kstate_internal.h"
 
 struct kstate_writer {
@@ -58,7 +59,7 @@ int kstate_record_add(struct kstate_writer *w, u16 type, u16 flags, const void *
 		return -EFBIG;
 	if (w->len + need > w->cap) {
 		size_t cap = max_t(size_t, w->cap * 2, w->len + need);
-		u8 *bigger = kvrealloc(w->buf, w->cap, cap, GFP_KERNEL);
+		u8 *bigger = kstate_kvrealloc(w->buf, w->cap, cap, GFP_KERNEL);
 
 		if (!bigger)
 			return -ENOMEM;

@@ -14,6 +14,7 @@
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/uidgid.h>
+#include "kstate_compat.h"
 #include "kstate_internal.h"
 
 struct kstate_store kstate_store;
@@ -167,7 +168,8 @@ int kstate_store_unlink(const char *name)
 		rc = PTR_ERR(d);
 	} else {
 		rc = d_really_is_positive(d) ?
-			vfs_unlink(mnt_user_ns(kstate_store.dir.mnt), dinode, d, NULL) : -ENOENT;
+			vfs_unlink(kstate_mnt_idmap(kstate_store.dir.mnt), dinode, d,
+				   NULL) : -ENOENT;
 		dput(d);
 	}
 	inode_unlock(dinode);
@@ -215,8 +217,7 @@ static int load_manifest(u64 generation, const u8 *uuid)
 	}
 	for (i = 0; i < info.entry_count; i++) {
 		kstate_manifest_entry_get(buf, i, &entries[n]);
-		if (entries[n].kind == KSTATE_ENTRY_RECORDS &&
-		    (entries[n].flags & KSTATE_ENTRY_F_KERNEL))
+		if (entries[n].flags & KSTATE_ENTRY_F_KERNEL)
 			n++;
 	}
 	kstate_store.entries = entries;
@@ -239,13 +240,13 @@ out:
  */
 int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid)
 {
-	struct fd f = fdget(dirfd);
+	struct file *f = fget(dirfd);
 	struct inode *inode;
 	int rc = 0;
 
-	if (!f.file)
+	if (!f)
 		return -EBADF;
-	inode = file_inode(f.file);
+	inode = file_inode(f);
 	if (!S_ISDIR(inode->i_mode)) {
 		rc = -ENOTDIR;
 	} else if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID) || (inode->i_mode & 0022)) {
@@ -253,7 +254,7 @@ int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid)
 		rc = -EPERM;
 	}
 	if (!rc) {
-		kstate_store.dir = f.file->f_path;
+		kstate_store.dir = f->f_path;
 		path_get(&kstate_store.dir);
 		kstate_store.bound = true;
 		kstate_store.generation = generation;
@@ -265,7 +266,7 @@ int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid)
 		if (rc)
 			kstate_store_unbind();
 	}
-	fdput(f);
+	fput(f);
 	return rc;
 }
 
@@ -276,6 +277,7 @@ void kstate_store_unbind(void)
 {
 	if (!kstate_store.bound)
 		return;
+	kstate_regions_forget_created();
 	kstate_buf_free(kstate_store.entries);
 	kstate_store.entries = NULL;
 	kstate_store.entry_count = 0;
@@ -285,17 +287,19 @@ void kstate_store_unbind(void)
 }
 
 /**
- * kstate_store_find - the kernel record file of a client in the bound generation
- * @name: client name
+ * kstate_store_find - a kernel entry of the bound generation
+ * @kind: %KSTATE_ENTRY_RECORDS (a client's record file) or %KSTATE_ENTRY_REGION
+ * @name: client or region name
  *
- * Return: the manifest entry, or NULL when the generation has none for @name.
+ * Return: the manifest entry, or NULL when the generation has none.
  */
-const struct kstate_entry *kstate_store_find(const char *name)
+const struct kstate_entry *kstate_store_find(u16 kind, const char *name)
 {
 	u32 i;
 
 	for (i = 0; i < kstate_store.entry_count; i++)
-		if (!strcmp(kstate_store.entries[i].name, name))
+		if (kstate_store.entries[i].kind == kind &&
+		    !strcmp(kstate_store.entries[i].name, name))
 			return &kstate_store.entries[i];
 	return NULL;
 }

@@ -21,6 +21,7 @@
 #include "private.h"
 
 static unsigned long fault_calls;	/* wrapped calls since the last injection */
+static unsigned long fsync_calls;	/* kio_fsync() calls, for tests: kstate_io_fsyncs() */
 static unsigned long fault_nth;		/* fail call number fault_nth, 0 = never */
 static int fault_error;
 
@@ -224,8 +225,15 @@ int kio_pread(int fd, void *buf, size_t len, uint64_t offset)
 	return 0;
 }
 
+/* Not exported either: tests count what a commit costs. */
+unsigned long kstate_io_fsyncs(void)
+{
+	return __atomic_load_n(&fsync_calls, __ATOMIC_SEQ_CST);
+}
+
 int kio_fsync(int fd)
 {
+	__atomic_add_fetch(&fsync_calls, 1, __ATOMIC_SEQ_CST);
 	FAULT_OR(fsync(fd));
 	return 0;
 }
@@ -377,6 +385,61 @@ int kio_tmpname(char *buf, size_t len, const char *final_name)
 }
 
 /**
+ * kio_write_tmp - write @buf to a new temporary file named after @name
+ * @dirfd: the directory
+ * @name: the final name the caller will rename it to
+ * @buf: contents
+ * @len: length of @buf
+ * @sync: fsync the file before closing it
+ * @tmp: out: the temporary name
+ * @tmp_len: size of @tmp
+ * @step: on failure, the step that failed
+ *
+ * Return: 0 or a negative errno.  On failure the temporary file is removed.
+ */
+int kio_write_tmp(int dirfd, const char *name, const void *buf, size_t len, bool sync,
+		  char *tmp, size_t tmp_len, const char **step)
+{
+	int fd, rc;
+
+	rc = kio_tmpname(tmp, tmp_len, name);
+	if (rc) {
+		*step = "name";
+		return rc;
+	}
+	fd = kio_openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		*step = "create";
+		return fd;
+	}
+	rc = kio_pwrite(fd, buf, len, 0);
+	if (rc)
+		*step = "write";
+	if (!rc && sync) {
+		rc = kio_fsync(fd);
+		if (rc)
+			*step = "fsync";
+	}
+	kio_close(fd);
+	if (rc)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+/* Give the temporary file @tmp its name @name, or remove it. */
+int kio_rename_tmp(int dirfd, const char *tmp, const char *name, bool replace,
+		   const char **step)
+{
+	int rc = kio_renameat(dirfd, tmp, name, replace);
+
+	if (rc) {
+		*step = "rename";
+		unlinkat(dirfd, tmp, 0);
+	}
+	return rc;
+}
+
+/**
  * kio_write_durable - make @name hold exactly @buf, atomically and durably
  * @dirfd: the directory
  * @name: final file name
@@ -394,45 +457,19 @@ int kio_write_durable(int dirfd, const char *name, const void *buf, size_t len,
 		      bool replace, const char **step)
 {
 	char tmp[KSTATE_FILENAME_MAX + 48];
-	int fd, rc;
+	int rc;
 
-	rc = kio_tmpname(tmp, sizeof(tmp), name);
-	if (rc) {
-		*step = "name";
+	rc = kio_write_tmp(dirfd, name, buf, len, true, tmp, sizeof(tmp), step);
+	if (!rc)
+		rc = kio_rename_tmp(dirfd, tmp, name, replace, step);
+	if (rc)
 		return rc;
-	}
-	fd = kio_openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		*step = "create";
-		return fd;
-	}
-	rc = kio_pwrite(fd, buf, len, 0);
-	if (rc) {
-		*step = "write";
-		goto fail;
-	}
-	rc = kio_fsync(fd);
-	if (rc) {
-		*step = "fsync";
-		goto fail;
-	}
-	kio_close(fd);
-	fd = -1;
-	rc = kio_renameat(dirfd, tmp, name, replace);
-	if (rc) {
-		*step = "rename";
-		goto fail;
-	}
 	rc = kio_fsync(dirfd);
 	if (rc) {
 		*step = "directory fsync";
 		return rc;	/* renamed: the caller decides whether to take it back */
 	}
 	return 0;
-fail:
-	kio_close(fd);
-	unlinkat(dirfd, tmp, 0);
-	return rc;
 }
 
 /**

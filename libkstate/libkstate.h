@@ -19,7 +19,23 @@
  *
  * Every function that can fail returns 0 (or a count) on success and a negative errno
  * on failure, and leaves a message for kstate_errormsg() that names the object and the
- * reason.  Getters return values directly.
+ * reason.  Getters return values directly.  Flags a function does not know are refused
+ * with -EINVAL, so a flag added later never silently does nothing on an older library.
+ *
+ * Threads: the library keeps no global state except the error message, which is per
+ * thread (kstate_errormsg() tells about the calling thread's last failure), and the
+ * one-time load of libpmem2 for regions, which is thread-safe.  A handle is not
+ * locked: use one from one thread at a time, or serialise the calls yourself.  Handles
+ * that share nothing may be used from different threads at once; handles that share a
+ * store (the store, its transactions, writers, readers, generations and regions) count
+ * as one.  A context may be shared by threads if its log function is thread-safe; do
+ * not change its settings while other threads use it.  Region memory itself is yours:
+ * the library does not touch it after kstate_region_map() returns.  Between processes,
+ * a store is locked (flock) for every change, so two processes can commit to one store
+ * safely; one of them waits.
+ *
+ * ABI: the soname is libkstate.so.0 while the interface is under review; see
+ * libkstate.sym.
  */
 #ifndef LIBKSTATE_H
 #define LIBKSTATE_H
@@ -28,7 +44,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <kstate/ioctl.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +57,7 @@ struct kstate_writer;
 struct kstate_reader;
 struct kstate_region;
 struct kstate_dev;
+struct kstate_dev_status;
 
 /* ---------------------------------------------------------------------------------- */
 /* Context, logging, errors */
@@ -80,7 +96,6 @@ const char *kstate_errormsg(void);
 int kstate_store_new(struct kstate_ctx *ctx, const char *path, unsigned int flags,
 		     struct kstate_store **out);
 void kstate_store_delete(struct kstate_store **store);
-struct kstate_ctx *kstate_store_get_ctx(struct kstate_store *store);
 const char *kstate_store_path(struct kstate_store *store);
 const uint8_t *kstate_store_uuid(struct kstate_store *store);
 bool kstate_store_is_dax(struct kstate_store *store);
@@ -93,7 +108,6 @@ int kstate_store_generations(struct kstate_store *store, uint64_t *generations,
 			     size_t capacity);
 int kstate_store_verify(struct kstate_store *store, uint64_t generation);
 int kstate_generation_verify_entry(struct kstate_generation *gen, unsigned int index);
-int kstate_store_gc(struct kstate_store *store, unsigned int keep);
 int kstate_store_quarantine(struct kstate_store *store, const char *filename);
 
 #define KSTATE_GC_DRY_RUN	(1U << 0)	/* remove nothing, only report */
@@ -167,8 +181,6 @@ int kstate_writer_commit(struct kstate_writer *writer);
 
 int kstate_reader_new(struct kstate_store *store, uint64_t generation, const char *name,
 		      struct kstate_reader **out);
-int kstate_reader_new_from_file(struct kstate_ctx *ctx, const char *path,
-				struct kstate_reader **out);
 void kstate_reader_delete(struct kstate_reader **reader);
 int kstate_reader_next(struct kstate_reader *reader, uint16_t *type, uint16_t *flags,
 		       const void **data, size_t *length);
@@ -226,80 +238,62 @@ bool kstate_region_is_pmem(struct kstate_region *region);
 bool kstate_region_is_new(struct kstate_region *region);
 int kstate_region_persist(struct kstate_region *region, uint64_t offset, uint64_t length);
 int kstate_region_remove(struct kstate_store *store, const char *name);
+int kstate_store_region_path(struct kstate_store *store, const char *name, char *buf,
+			     size_t len);
 
-/* The kernel module: see dev.c. */
+/**
+ * typedef kstate_region_fn - told about each region kstate_store_region_each() finds
+ * @store: the store
+ * @name: the region's name
+ * @userdata: as given to kstate_store_region_each()
+ */
+typedef void (*kstate_region_fn)(struct kstate_store *store, const char *name,
+				 void *userdata);
+
+int kstate_store_region_each(struct kstate_store *store, kstate_region_fn fn,
+			     void *userdata);
+
+/* ---------------------------------------------------------------------------------- */
+/* The kstate kernel module (/dev/kstate) */
+
+/* Client states (kstate_dev_status_client_state()). */
+#define KSTATE_CLIENT_STATE_UNKNOWN	0	/* a state this library does not know */
+#define KSTATE_CLIENT_STATE_WAITING	1	/* registered, no store bound yet */
+#define KSTATE_CLIENT_STATE_FRESH	2	/* nothing saved for it: started empty */
+#define KSTATE_CLIENT_STATE_RESTORED	3	/* restored from the bound generation */
+#define KSTATE_CLIENT_STATE_FAILED	4	/* its saved state was refused */
+
 int kstate_dev_new(struct kstate_ctx *ctx, struct kstate_dev **out);
 void kstate_dev_delete(struct kstate_dev **dev);
-int kstate_dev_status(struct kstate_dev *dev, struct kstate_ioc_status *status,
-		      struct kstate_client_status **clients, unsigned int *count);
 int kstate_dev_bind(struct kstate_dev *dev, struct kstate_store *store, uint64_t generation);
-int kstate_dev_unbind(struct kstate_dev *dev);
-int kstate_dev_restore(struct kstate_dev *dev, const char *client, unsigned int *restored,
-		       unsigned int *failed);
 int kstate_dev_save(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int *saved);
-/* ---------------------------------------------------------------------------------- */
-/* Planning a memmap= reservation (emulated persistent memory) from /proc/iomem */
+#define KSTATE_DEV_SAVE_FREEZE	0x1U	/* the final save before a reboot: freeze the clients */
+int kstate_dev_save_flags(struct kstate_dev *dev, struct kstate_txn *txn, unsigned int flags,
+			  unsigned int *saved);
+int kstate_dev_thaw(struct kstate_dev *dev, unsigned int *thawed, bool *was_frozen);
+int kstate_dev_discard(struct kstate_dev *dev, const char *client);
 
-struct kstate_memmap_plan;
-
-#define KSTATE_MEMMAP_ALIGN_MIN		(16ULL << 20)	/* smallest alignment and size unit */
-#define KSTATE_MEMMAP_ALIGN_DEFAULT	(1ULL << 30)	/* lets DAX use 1 GiB mappings */
-#define KSTATE_MEMMAP_MIN_RAM		(1ULL << 30)	/* RAM a plan must leave, or it fails */
-#define KSTATE_MEMMAP_LOW_RAM		(4ULL << 30)	/* RAM below which a plan warns */
-
-#define KSTATE_MEMMAP_PLAN_SPLIT	(1U << 0)	/* allow up to four ranges */
-
-#define KSTATE_MEMMAP_WARN_BELOW_4G	(1U << 0)	/* no room above 4 GiB */
-#define KSTATE_MEMMAP_WARN_LOW_RAM	(1U << 1)	/* leaves < 4 GiB or < 1/4 of RAM */
-#define KSTATE_MEMMAP_WARN_PMEM_PRESENT	(1U << 2)	/* the machine already has PMEM */
-
-int kstate_memmap_plan_new(struct kstate_ctx *ctx, const char *iomem_path, uint64_t size,
-			   uint64_t align, unsigned int flags, struct kstate_memmap_plan **out);
-void kstate_memmap_plan_delete(struct kstate_memmap_plan **plan);
-unsigned int kstate_memmap_plan_range_count(struct kstate_memmap_plan *plan);
-uint64_t kstate_memmap_plan_range_start(struct kstate_memmap_plan *plan, unsigned int index);
-uint64_t kstate_memmap_plan_range_size(struct kstate_memmap_plan *plan, unsigned int index);
-uint64_t kstate_memmap_plan_ram_total(struct kstate_memmap_plan *plan);
-uint64_t kstate_memmap_plan_pmem_present(struct kstate_memmap_plan *plan);
-unsigned int kstate_memmap_plan_warnings(struct kstate_memmap_plan *plan);
-int kstate_memmap_plan_param(struct kstate_memmap_plan *plan, char *buf, size_t len);
-
-/* ---------------------------------------------------------------------------------- */
-/* Persistent memory namespaces: provisioning for a store, lending spare as RAM */
-
-struct kstate_pmem;
-
-#define KSTATE_PMEM_FORCE	(1U << 0)	/* use a raw namespace that holds data */
-#define KSTATE_PMEM_DRY_RUN	(1U << 1)	/* say what would change, change nothing */
-#define KSTATE_PMEM_MAP_DEVICE	(1U << 2)	/* fsdax struct pages on the device */
-#define KSTATE_PMEM_MAP_MEMORY	(1U << 3)	/* fsdax struct pages in RAM */
-
-int kstate_pmem_new(struct kstate_ctx *ctx, struct kstate_pmem **out);
-void kstate_pmem_delete(struct kstate_pmem **pmem);
-int kstate_pmem_refresh(struct kstate_pmem *pmem);
-unsigned int kstate_pmem_region_count(struct kstate_pmem *pmem);
-const char *kstate_pmem_region_name(struct kstate_pmem *pmem, unsigned int index);
-uint64_t kstate_pmem_region_size(struct kstate_pmem *pmem, unsigned int index);
-uint64_t kstate_pmem_region_available(struct kstate_pmem *pmem, unsigned int index);
-bool kstate_pmem_region_is_legacy(struct kstate_pmem *pmem, unsigned int index);
-unsigned int kstate_pmem_namespace_count(struct kstate_pmem *pmem);
-const char *kstate_pmem_namespace_name(struct kstate_pmem *pmem, unsigned int index);
-const char *kstate_pmem_namespace_region(struct kstate_pmem *pmem, unsigned int index);
-const char *kstate_pmem_namespace_mode(struct kstate_pmem *pmem, unsigned int index);
-uint64_t kstate_pmem_namespace_size(struct kstate_pmem *pmem, unsigned int index);
-const char *kstate_pmem_namespace_blockdev(struct kstate_pmem *pmem, unsigned int index);
-const char *kstate_pmem_namespace_chardev(struct kstate_pmem *pmem, unsigned int index);
-uint64_t kstate_pmem_namespace_lent(struct kstate_pmem *pmem, unsigned int index);
-int kstate_pmem_namespace_find(struct kstate_pmem *pmem, const char *name);
-int kstate_pmem_provision(struct kstate_pmem *pmem, const char *name, unsigned int flags,
-			  unsigned int *index);
-int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name, uint64_t size,
-		     unsigned int flags, uint64_t *lent);
-int kstate_pmem_reclaim(struct kstate_pmem *pmem, const char *name, uint64_t size,
-			unsigned int flags, uint64_t *reclaimed);
-
-/* "64M", "8GiB", "0x1000": see size.c. */
-int kstate_size_parse(const char *text, uint64_t *bytes);
+int kstate_dev_status_new(struct kstate_dev *dev, struct kstate_dev_status **out);
+void kstate_dev_status_delete(struct kstate_dev_status **status);
+bool kstate_dev_status_is_bound(struct kstate_dev_status *status);
+bool kstate_dev_status_is_frozen(struct kstate_dev_status *status);
+uint64_t kstate_dev_status_generation(struct kstate_dev_status *status);
+const uint8_t *kstate_dev_status_store_uuid(struct kstate_dev_status *status);
+unsigned int kstate_dev_status_client_count(struct kstate_dev_status *status);
+const char *kstate_dev_status_client_name(struct kstate_dev_status *status,
+					  unsigned int index);
+uint32_t kstate_dev_status_client_version(struct kstate_dev_status *status,
+					  unsigned int index);
+int kstate_dev_status_client_state(struct kstate_dev_status *status, unsigned int index);
+int kstate_dev_status_client_error(struct kstate_dev_status *status, unsigned int index);
+const char *kstate_dev_status_client_message(struct kstate_dev_status *status,
+					     unsigned int index);
+uint64_t kstate_dev_status_client_generation(struct kstate_dev_status *status,
+					     unsigned int index);
+int kstate_dev_status_client_detail(struct kstate_dev_status *status, unsigned int index,
+				    unsigned int detail, const char **key, uint64_t *value);
+const char *kstate_dev_status_client_detail_text(struct kstate_dev_status *status,
+						 unsigned int index, unsigned int detail);
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,7 @@ struct stat;
 
 void kstate_fault_inject(unsigned long nth, int error);
 unsigned long kstate_fault_calls(void);
+unsigned long kstate_io_fsyncs(void);
 
 void *kio_malloc(size_t size);
 void *kio_calloc(size_t n, size_t size);
@@ -83,6 +84,10 @@ void kio_free_list(char **names, size_t count);
 void kio_close(int fd);
 
 int kio_tmpname(char *buf, size_t len, const char *final_name);
+int kio_write_tmp(int dirfd, const char *name, const void *buf, size_t len, bool sync,
+		  char *tmp, size_t tmp_len, const char **step);
+int kio_rename_tmp(int dirfd, const char *tmp, const char *name, bool replace,
+		   const char **step);
 int kio_write_durable(int dirfd, const char *name, const void *buf, size_t len,
 		      bool replace, const char **step);
 int kio_read_file(int dirfd, const char *name, size_t max, void **buf, size_t *len);
@@ -93,6 +98,11 @@ void kstate_boot_id(u8 out[KSTATE_UUID_LEN]);
 void kstate_kernel_release(char out[KSTATE_RELEASE_LEN + 1]);
 uint64_t kstate_now_ns(void);
 
+/* dev.c: the word of a text detail (KSTATE_DETAIL_TEXT) into @word, which has room for
+ * the 23 bytes of a key; "" for a number. */
+struct kstate_client_detail;
+void dev_detail_word(const struct kstate_client_detail *d, char *word);
+
 /* ---------------------------------------------------------------------------------- */
 /* store.c */
 
@@ -101,7 +111,7 @@ struct kstate_store {
 	char *path;
 	int dirfd;
 	unsigned int flags;
-	bool dax;
+	bool dax;			/* DAX, or memory standing in for it (KSTATE_FORCE_DAX) */
 	unsigned int keep;
 	struct kstate_store_info info;	/* the store header, as last read or written */
 	uint64_t newest;		/* newest valid sealed generation, 0 for none */
@@ -115,7 +125,8 @@ struct kstate_store {
 int store_lock(struct kstate_store *s);
 void store_unlock(struct kstate_store *s);
 int store_scan(struct kstate_store *s);
-int store_write_header(struct kstate_store *s, uint64_t last_sealed);
+int store_encode_header(struct kstate_store *s, uint64_t last_sealed,
+			struct kstate_store_header *h, struct kstate_store_info *info);
 int store_gc_locked(struct kstate_store *s, unsigned int keep);
 
 /* generation.c */
@@ -140,6 +151,23 @@ int lone_file_read(struct kstate_ctx *ctx, const char *path, void **buf, size_t 
 /* reader.c */
 int reader_new_from_buffer(struct kstate_ctx *ctx, const char *what, void *buf, size_t len,
 			   struct kstate_reader **out);
+
+/* region.c: a libpmem2 failure as a negative errno, with a message naming @fname. */
+int kstate_pmem2_fail(struct kstate_store *s, const char *fname, const char *what, int rc);
+
+/* spare.c */
+bool spare_is_spare(const char *fname);
+int spare_take(struct kstate_store *s, const char *tmp, int *fd, uint64_t *size);
+int spare_put(struct kstate_store *s, const char *fname);
+
+/* writer_map.c */
+struct writer_map;
+int writer_map_new(struct kstate_store *s, int fd, uint64_t len, const char *what,
+		   struct writer_map **out);
+uint64_t writer_map_len(const struct writer_map *m);
+void writer_map_copy(struct writer_map *m, uint64_t off, const void *buf, size_t len);
+void writer_map_drain(struct writer_map *m);
+void writer_map_delete(struct writer_map **map);
 
 /* txn.c */
 int txn_put_entry(struct kstate_txn *t, const struct kstate_entry *e);

@@ -115,30 +115,6 @@ int reader_new_from_buffer(struct kstate_ctx *ctx, const char *what, void *buf, 
 }
 
 /**
- * kstate_reader_new_from_file - open any record file by path, for offline inspection
- * @ctx: library context
- * @path: the file, for example a copy taken from another machine
- * @out: the reader
- *
- * Checks the file on its own (header, every record, exact length); there is no
- * manifest to compare it with.
- *
- * Return: 0 or a negative errno as for kstate_reader_new().
- */
-KSTATE_EXPORT int kstate_reader_new_from_file(struct kstate_ctx *ctx, const char *path,
-					      struct kstate_reader **out)
-{
-	void *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (!path)
-		return kstate_fail(ctx, -EINVAL, "kstate_reader_new_from_file: no path");
-	rc = lone_file_read(ctx, path, &buf, &len);
-	return rc ? rc : reader_new_from_buffer(ctx, path, buf, len, out);
-}
-
-/**
  * kstate_reader_delete - release a reader
  * @reader: pointer to the reader; set to NULL. NULL or a pointer to NULL is fine.
  */

@@ -2,17 +2,17 @@
 /*
  * Regions: a named file of the store mapped shared, changed in place.
  *
- * libpmem2 maps the file: on a DAX filesystem with MAP_SYNC, so stores reach
- * persistent memory with a CPU cache flush and no fsync; elsewhere with page
- * granularity, where persisting means msync.  Mapping an existing region reads, copies
+ * libpmem2 (loaded on first use, see pmem2_dl.h) maps the file: on a DAX filesystem
+ * with MAP_SYNC, so stores reach persistent memory with a CPU cache flush and no fsync;
+ * elsewhere with page granularity, where persisting means msync.  Mapping an existing region reads, copies
  * and checksums nothing, so it costs the same for 64 MiB as for 64 GiB.  libpmem2
  * aligns the mapping to 2 MiB (1 GiB for large ones) so fsdax can use huge mappings.
  */
 #include <fcntl.h>
-#include <libpmem2.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "pmem2_dl.h"
 #include "private.h"
 
 #define REGION_ALIGN 4096ULL
@@ -34,7 +34,7 @@ struct kstate_region {
  * libpmem2 returns either a negative errno or one of its own PMEM2_E_* codes, all
  * below -100000 (pmem2_err_to_errno() is declared but not exported by 1.12).
  */
-static int pmem2_fail(struct kstate_store *s, const char *fname, const char *what, int rc)
+int kstate_pmem2_fail(struct kstate_store *s, const char *fname, const char *what, int rc)
 {
 	int e = rc > -4096 ? rc : -EINVAL;
 
@@ -138,6 +138,9 @@ KSTATE_EXPORT int kstate_region_map(struct kstate_store *store, const char *name
 	    ((flags & KSTATE_REGION_EXCL) && !(flags & KSTATE_REGION_CREATE)))
 		return kstate_fail(store->ctx, -EINVAL, "%s: invalid region flags 0x%x", name,
 				   flags);
+	rc = kstate_pmem2_load(store->ctx);
+	if (rc)
+		return rc;
 	r = kio_calloc(1, sizeof(*r));
 	if (!r)
 		return kstate_fail(store->ctx, -ENOMEM, "%s: out of memory", store->path);
@@ -152,7 +155,7 @@ KSTATE_EXPORT int kstate_region_map(struct kstate_store *store, const char *name
 	if (!rc)
 		rc = pmem2_config_new(&cfg);
 	if (rc) {
-		rc = pmem2_fail(store, fname, "pmem2_config_new", rc);
+		rc = kstate_pmem2_fail(store, fname, "pmem2_config_new", rc);
 		goto fail;
 	}
 	rc = pmem2_config_set_required_store_granularity(cfg, PMEM2_GRANULARITY_PAGE);
@@ -161,14 +164,14 @@ KSTATE_EXPORT int kstate_region_map(struct kstate_store *store, const char *name
 	if (!rc)
 		rc = pmem2_source_from_fd(&r->src, r->fd);
 	if (rc) {
-		rc = pmem2_fail(store, fname, "pmem2 source", rc);
+		rc = kstate_pmem2_fail(store, fname, "pmem2 source", rc);
 		goto fail;
 	}
 	rc = kio_fault_point();
 	if (!rc)
 		rc = pmem2_map_new(&r->map, cfg, r->src);
 	if (rc) {
-		rc = pmem2_fail(store, fname, "pmem2_map_new", rc);
+		rc = kstate_pmem2_fail(store, fname, "pmem2_map_new", rc);
 		goto fail;
 	}
 	pmem2_config_delete(&cfg);
@@ -353,4 +356,78 @@ out:
 	free(entries);
 	store_unlock(store);
 	return rc;
+}
+
+/**
+ * kstate_store_region_path - the path of a region's file
+ * @store: the store (read-only is fine)
+ * @name: region name
+ * @buf: where the path goes
+ * @len: size of @buf
+ *
+ * For programs that map the region themselves or hand it to another one, such as a
+ * VMM given guest RAM as a file.  The region need not exist.
+ *
+ * Return: 0, -EINVAL for an invalid name, -ENAMETOOLONG when @buf is too small.
+ */
+KSTATE_EXPORT int kstate_store_region_path(struct kstate_store *store, const char *name,
+					   char *buf, size_t len)
+{
+	char fname[KSTATE_FILENAME_MAX];
+	int n;
+
+	if (!name || kstate_region_filename(fname, sizeof(fname), name))
+		return kstate_fail(store->ctx, -EINVAL, "invalid region name '%s': use 1 to 31 "
+				   "of [A-Za-z0-9_-], starting with a letter or digit",
+				   name ? name : "");
+	n = snprintf(buf, len, "%s/%s", store->path, fname);
+	if (n < 0 || (size_t)n >= len)
+		return kstate_fail(store->ctx, -ENAMETOOLONG, "%s/%s: path longer than %zu bytes",
+				   store->path, fname, len);
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/**
+ * kstate_store_region_each - call a function for every region file of the store
+ * @store: the store (read-only is fine)
+ * @fn: called with each region's name, in name order
+ * @userdata: passed to @fn
+ *
+ * Lists region files whether or not a generation lists them; a file whose name ends
+ * in the region suffix but is not a valid region name is left out.  Sizes and types
+ * are not checked here: kstate_region_map() and kstate_store_verify() do that.
+ *
+ * Return: the number of regions, or a negative errno.
+ */
+KSTATE_EXPORT int kstate_store_region_each(struct kstate_store *store, kstate_region_fn fn,
+					   void *userdata)
+{
+	const size_t suffix = strlen(KSTATE_REGION_SUFFIX);
+	char **names = NULL;
+	size_t count = 0, i, len;
+	int rc, n = 0;
+
+	rc = kio_list_dir(store->dirfd, &names, &count);
+	if (rc)
+		return kstate_fail(store->ctx, rc, "%s: cannot list: %s", store->path,
+				   strerror(-rc));
+	qsort(names, count, sizeof(*names), name_cmp);
+	for (i = 0; i < count; i++) {
+		len = strlen(names[i]);
+		if (len <= suffix || strcmp(names[i] + len - suffix, KSTATE_REGION_SUFFIX))
+			continue;
+		names[i][len - suffix] = '\0';
+		if (!kstate_name_valid(names[i]))
+			continue;
+		n++;
+		if (fn)
+			fn(store, names[i], userdata);
+	}
+	kio_free_list(names, count);
+	return n;
 }

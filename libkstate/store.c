@@ -6,8 +6,10 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -60,26 +62,17 @@ static int store_read_header(struct kstate_store *s)
 	return 0;
 }
 
-/* The store header's high-water mark only moves up, and only with the lock held. */
-int store_write_header(struct kstate_store *s, uint64_t last_sealed)
+/*
+ * The store header with its high-water mark raised to @last_sealed (it only moves up,
+ * and only with the lock held): the commit writes it (txn.c) and then takes @info.
+ */
+int store_encode_header(struct kstate_store *s, uint64_t last_sealed,
+			struct kstate_store_header *h, struct kstate_store_info *info)
 {
-	struct kstate_store_header h;
-	struct kstate_store_info info = s->info;
-	const char *step = "";
-	int rc;
-
-	if (last_sealed < info.last_sealed_generation)
-		last_sealed = info.last_sealed_generation;
-	info.last_sealed_generation = last_sealed;
-	rc = kstate_store_header_encode(&h, &info);
-	if (!rc)
-		rc = kio_write_durable(s->dirfd, KSTATE_STORE_HEADER_NAME, &h, sizeof(h), true,
-				       &step);
-	if (rc)
-		return kstate_fail(s->ctx, rc, "%s/%s: %s: %s", s->path,
-				   KSTATE_STORE_HEADER_NAME, step, strerror(-rc));
-	s->info = info;
-	return 0;
+	*info = s->info;
+	if (last_sealed > info->last_sealed_generation)
+		info->last_sealed_generation = last_sealed;
+	return kstate_store_header_encode(h, info);
 }
 
 static int store_create_header(struct kstate_store *s)
@@ -106,6 +99,32 @@ static int store_create_header(struct kstate_store *s)
 	return 0;
 }
 
+/*
+ * KSTATE_FORCE_DAX=1, for tests and benchmarks: a store on a memory-backed filesystem
+ * (tmpfs, ramfs) is written as on DAX: record files mapped and filled with the
+ * non-temporal stores and the drain used on persistent memory (set
+ * PMEM2_FORCE_GRANULARITY=CACHE_LINE too, or libpmem2 msyncs page by page), and
+ * commits with the DAX protocol.  memmap= PMEM is ordinary DRAM, so this measures what
+ * a DAX store costs without a DAX filesystem.  Refused elsewhere: on a disk it would
+ * skip the fsyncs that make the data durable.
+ */
+static bool store_force_dax(struct kstate_store *s)
+{
+	const char *e = secure_getenv("KSTATE_FORCE_DAX");
+	struct statfs sf;
+
+	if (!e || strcmp(e, "1") != 0)
+		return false;
+	if (fstatfs(s->dirfd, &sf) == 0 &&
+	    (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC)) {
+		log_info(s->ctx, "%s: KSTATE_FORCE_DAX: memory-backed store written as DAX",
+			 s->path);
+		return true;
+	}
+	log_warn(s->ctx, "%s: KSTATE_FORCE_DAX ignored: not a tmpfs or ramfs store", s->path);
+	return false;
+}
+
 static bool store_detect_dax(struct kstate_store *s)
 {
 	struct statx stx;
@@ -113,8 +132,9 @@ static bool store_detect_dax(struct kstate_store *s)
 	if (statx(s->dirfd, KSTATE_STORE_HEADER_NAME, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS,
 		  &stx) < 0)
 		return false;
-	return (stx.stx_attributes_mask & STATX_ATTR_DAX) &&
-	       (stx.stx_attributes & STATX_ATTR_DAX);
+	if ((stx.stx_attributes_mask & STATX_ATTR_DAX) && (stx.stx_attributes & STATX_ATTR_DAX))
+		return true;
+	return store_force_dax(s);
 }
 
 static int cmp_gen_desc(const void *a, const void *b)
@@ -371,17 +391,6 @@ KSTATE_EXPORT void kstate_store_delete(struct kstate_store **store)
 	free(s->path);
 	free(s);
 	*store = NULL;
-}
-
-/**
- * kstate_store_get_ctx - the context a store was opened with
- * @store: the store
- *
- * Return: the context.
- */
-KSTATE_EXPORT struct kstate_ctx *kstate_store_get_ctx(struct kstate_store *store)
-{
-	return store->ctx;
 }
 
 /**
@@ -644,9 +653,14 @@ static int gc_plan(struct kstate_store *s, unsigned int keep, const uint64_t *ge
  * files no kept manifest lists, and temporary files.  Never removed: the store header,
  * regions, quarantined files, damaged manifests and the record files of their
  * generation (evidence for an operator), and anything else kstate did not name.
+ *
+ * With @recycle (the gc at the end of a commit) record files become spares for the
+ * next writers while there are free slots (spare.c), and spares stay; no fsync
+ * follows, as nothing depends on a removal being durable (a lost one is redone by the
+ * next gc).  Without it (an operator's gc) spares go too, and the directory is synced.
  */
 static int store_gc_run(struct kstate_store *s, unsigned int keep, bool dry_run,
-			kstate_gc_fn fn, void *userdata)
+			bool recycle, kstate_gc_fn fn, void *userdata)
 {
 	struct gc_state st = { 0 };
 	uint64_t *gens = NULL;
@@ -672,7 +686,7 @@ static int store_gc_run(struct kstate_store *s, unsigned int keep, bool dry_run,
 		bool remove = false;
 
 		if (strncmp(f, KSTATE_TMP_PREFIX, sizeof(KSTATE_TMP_PREFIX) - 1) == 0) {
-			remove = true;
+			remove = !(recycle && spare_is_spare(f));
 		} else if (kstate_manifest_filename_parse(f, &g) == 0) {
 			remove = !gen_in(st.kept, st.nkept, g) &&
 				 !gen_in(st.damaged, st.ndamaged, g);
@@ -686,6 +700,18 @@ static int store_gc_run(struct kstate_store *s, unsigned int keep, bool dry_run,
 			fn(s, f, userdata);
 		if (dry_run)
 			continue;
+		if (recycle && records_filename_generation(f)) {
+			rc = spare_put(s, f);
+			if (!rc) {
+				log_dbg(s->ctx, "%s: gc kept %s as a spare", s->path, f);
+				continue;
+			}
+			if (rc != -ENOSPC && rc != -ENOENT) {
+				kstate_fail(s->ctx, rc, "%s/%s: cannot keep as a spare: %s",
+					    s->path, f, strerror(-rc));
+				goto out;
+			}
+		}
 		rc = kio_unlinkat(s->dirfd, f);
 		if (rc && rc != -ENOENT) {
 			kstate_fail(s->ctx, rc, "%s/%s: cannot remove: %s", s->path, f,
@@ -695,7 +721,7 @@ static int store_gc_run(struct kstate_store *s, unsigned int keep, bool dry_run,
 		removed++;
 		log_dbg(s->ctx, "%s: gc removed %s", s->path, f);
 	}
-	rc = removed ? kio_fsync(s->dirfd) : 0;
+	rc = removed && !recycle ? kio_fsync(s->dirfd) : 0;
 	if (rc)
 		kstate_fail(s->ctx, rc, "%s: fsync after gc: %s", s->path, strerror(-rc));
 out:
@@ -709,27 +735,11 @@ out:
 
 int store_gc_locked(struct kstate_store *s, unsigned int keep)
 {
-	return store_gc_run(s, keep, false, NULL, NULL);
+	return store_gc_run(s, keep, false, true, NULL, NULL);
 }
 
 /**
- * kstate_store_gc - remove generations and files no longer needed
- * @store: the store
- * @keep: sealed generations to keep, newest first (0 means 1)
- *
- * Removes older sealed manifests, abandoned open manifests, record files no kept
- * generation lists and leftover temporary files.  Regions, damaged manifests,
- * quarantined files and unknown files are never removed.
- *
- * Return: 0 or a negative errno.
- */
-KSTATE_EXPORT int kstate_store_gc(struct kstate_store *store, unsigned int keep)
-{
-	return kstate_store_gc_each(store, keep, 0, NULL, NULL);
-}
-
-/**
- * kstate_store_gc_each - kstate_store_gc() that names each file, or only previews
+ * kstate_store_gc_each - remove generations and files no longer needed, naming each
  * @store: the store; with %KSTATE_GC_DRY_RUN it may be opened %KSTATE_STORE_RDONLY
  * @keep: sealed generations to keep, newest first (0 means 1)
  * @flags: %KSTATE_GC_DRY_RUN to remove nothing and only report what would go
@@ -737,7 +747,10 @@ KSTATE_EXPORT int kstate_store_gc(struct kstate_store *store, unsigned int keep)
  *	NULL
  * @userdata: passed to @fn
  *
- * Decides exactly as kstate_store_gc() does, with the store locked.
+ * Removes older sealed manifests, abandoned open manifests, record files no kept
+ * generation lists, leftover temporary files and the spare files commits keep for
+ * reuse (so their space is free afterwards), with the store locked.  Regions,
+ * damaged manifests, quarantined files and unknown files are never removed.
  *
  * Return: 0 or a negative errno.
  */
@@ -756,7 +769,7 @@ KSTATE_EXPORT int kstate_store_gc_each(struct kstate_store *store, unsigned int 
 	rc = store_lock(store);
 	if (rc)
 		return rc;
-	rc = store_gc_run(store, keep, dry_run, fn, userdata);
+	rc = store_gc_run(store, keep, dry_run, false, fn, userdata);
 	if (!rc && !dry_run)
 		rc = store_scan(store);
 	store_unlock(store);

@@ -4,16 +4,30 @@
  *
  *   1. lock the store (flock on its directory) and pick generation N above every
  *      manifest and the store header's high-water mark;
- *   2. write manifest N in state OPEN (durably), which claims the number;
- *   3. writers add member files: each one written to a temporary name, fsynced,
- *      renamed to its final name (never replacing one), directory fsynced;
+ *   2. write manifest N in state OPEN, which claims the number;
+ *   3. writers add member files: each one written to a temporary name, made durable
+ *      (see below) and renamed to its final name (never replacing one);
  *   4. seal: write manifest N in state SEALED listing the base generation's entries
- *      plus the new ones, to a temporary name, fsync, rename over the OPEN manifest,
- *      fsync the directory;
- *   5. raise the high-water mark in the store header, remove what gc no longer needs.
+ *      plus the new ones, and the store header with its high-water mark raised to N,
+ *      to temporary names; barrier 1; rename the manifest over the OPEN one; barrier
+ *      2 (N is sealed); rename the header into place; barrier 3;
+ *   5. remove what gc no longer needs, keeping freed record files as spares.
  *
- * A reader takes the newest SEALED manifest, so a crash before step 4's rename leaves
- * the previous generation, and after it the new one: never a mix, never a torn file.
+ * A barrier is an fsync of the store directory.  On a page-cache store every file is
+ * also fsynced before its rename, so barrier 1 makes the members and both new files
+ * durable before the seal can be.  On a DAX store file data is durable when written
+ * (the writer's non-temporal copies and drain, or the kernel's DAX write), so the only
+ * thing left is metadata: names, sizes, allocations.  There a barrier is the journal
+ * commit that the directory fsync forces, and it carries every earlier metadata change
+ * of the filesystem, not only the directory's: ext4 (jbd2) and XFS journal in order.
+ * So a DAX commit costs three fsyncs in all (and the OPEN manifest none: a crash
+ * before barrier 1 loses it with everything else of N), where fsyncing each file
+ * would make the kernel flush every page the writers mapped a second time.
+ *
+ * A reader takes the newest SEALED manifest, so a crash before barrier 2 leaves the
+ * previous generation, and after it the new one: never a mix, never a torn file.  A
+ * crash before barrier 3 leaves the high-water mark at N - 1, as a crash between a
+ * seal and a header update always could.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -39,7 +53,12 @@ struct kstate_store *txn_store(struct kstate_txn *t)
 	return t->s;
 }
 
-static int manifest_write(struct kstate_txn *t, u32 state, bool replace, const char **step)
+/*
+ * Manifest N in @state to a temporary file, fsynced on a page-cache store; @tmp gets
+ * its name, for the caller to rename.
+ */
+static int manifest_stage(struct kstate_txn *t, u32 state, char *tmp, size_t tmp_len,
+			  const char **step)
 {
 	struct kstate_manifest_info info = { 0 };
 	char fname[KSTATE_FILENAME_MAX];
@@ -69,8 +88,32 @@ static int manifest_write(struct kstate_txn *t, u32 state, bool replace, const c
 		return rc;
 	}
 	kstate_manifest_filename(fname, sizeof(fname), t->generation);
-	rc = kio_write_durable(t->s->dirfd, fname, buf, len, replace, step);
+	rc = kio_write_tmp(t->s->dirfd, fname, buf, len, !t->s->dax, tmp, tmp_len, step);
 	free(buf);
+	return rc;
+}
+
+/*
+ * The OPEN manifest claims generation N.  On a page-cache store it is durable at once;
+ * on DAX barrier 1 of the commit makes it durable with the members (see above).
+ */
+static int txn_write_open(struct kstate_txn *t, const char **step)
+{
+	char fname[KSTATE_FILENAME_MAX], tmp[KSTATE_FILENAME_MAX + 48];
+	int dirfd = t->s->dirfd, rc;
+
+	kstate_manifest_filename(fname, sizeof(fname), t->generation);
+	rc = manifest_stage(t, KSTATE_MANIFEST_OPEN, tmp, sizeof(tmp), step);
+	if (!rc)
+		rc = kio_rename_tmp(dirfd, tmp, fname, false, step);
+	if (rc || t->s->dax)
+		return rc;
+	rc = kio_fsync(dirfd);
+	if (rc) {
+		/* The name is visible but maybe not durable: take the claim back. */
+		*step = "directory fsync";
+		unlinkat(dirfd, fname, 0);
+	}
 	return rc;
 }
 
@@ -143,13 +186,8 @@ KSTATE_EXPORT int kstate_txn_new(struct kstate_store *store, struct kstate_txn *
 		}
 		t->count = t->cap = base_info.entry_count;
 	}
-	rc = manifest_write(t, KSTATE_MANIFEST_OPEN, false, &step);
+	rc = txn_write_open(t, &step);
 	if (rc) {
-		char fname[KSTATE_FILENAME_MAX];
-
-		/* A failed directory fsync leaves the name visible: take the claim back. */
-		kstate_manifest_filename(fname, sizeof(fname), t->generation);
-		unlinkat(store->dirfd, fname, 0);
 		kstate_fail(store->ctx, rc, "%s: cannot open generation %llu: %s: %s",
 			    store->path, (unsigned long long)t->generation, step,
 			    strerror(-rc));
@@ -322,43 +360,74 @@ KSTATE_EXPORT int kstate_txn_remove(struct kstate_txn *txn, int kind, const char
  * kstate_txn_commit - seal the new generation
  * @txn: the transaction
  *
- * Writes the sealed manifest over the open one (temporary file, fsync, rename, fsync
- * of the directory).  When this returns 0 the generation is durable and is what a
- * reader gets; when it fails, readers still get the previous generation.  Then raises
- * the store's high-water mark and removes what the kept generations no longer need (a
- * failure there is logged, not returned: the generation is already sealed).  The store
- * lock is released.  Delete the transaction afterwards with kstate_txn_delete().
+ * Writes the sealed manifest and the store header with its high-water mark raised,
+ * each to a temporary file, then: a directory fsync, the rename of the manifest over
+ * the open one, a directory fsync (the generation is sealed), the rename of the
+ * header, a directory fsync (see the top of txn.c for why three suffice).  When this
+ * returns 0 the generation is durable and is what a reader gets; when it fails,
+ * readers still get the previous generation.  Then removes what the kept generations
+ * no longer need, keeping freed record files as spares for the next writers (a
+ * failure there, or in raising the high-water mark, is logged, not returned: the
+ * generation is already sealed).  The store lock is released.  Delete the transaction
+ * afterwards with kstate_txn_delete().
  *
  * Return: 0 or a negative errno.
  */
 KSTATE_EXPORT int kstate_txn_commit(struct kstate_txn *txn)
 {
 	struct kstate_store *s = txn->s;
-	char fname[KSTATE_FILENAME_MAX];
+	char fname[KSTATE_FILENAME_MAX], mtmp[KSTATE_FILENAME_MAX + 48];
+	char htmp[KSTATE_FILENAME_MAX + 48];
+	struct kstate_store_header h;
+	struct kstate_store_info info;
 	const char *step = "";
 	int rc;
 
 	if (txn->committed)
 		return kstate_fail(s->ctx, -EINVAL, "%s: generation %llu already committed",
 				   s->path, (unsigned long long)txn->generation);
-	rc = manifest_write(txn, KSTATE_MANIFEST_SEALED, true, &step);
+	kstate_manifest_filename(fname, sizeof(fname), txn->generation);
+	htmp[0] = '\0';
+	rc = manifest_stage(txn, KSTATE_MANIFEST_SEALED, mtmp, sizeof(mtmp), &step);
+	if (rc)
+		goto fail;
+	rc = store_encode_header(s, txn->generation, &h, &info);
+	if (!rc)
+		rc = kio_write_tmp(s->dirfd, KSTATE_STORE_HEADER_NAME, &h, sizeof(h), !s->dax,
+				   htmp, sizeof(htmp), &step);
 	if (rc) {
-		if (strcmp(step, "directory fsync") == 0) {
-			/* Visible but maybe not durable: take it back so readers agree. */
-			kstate_manifest_filename(fname, sizeof(fname), txn->generation);
-			unlinkat(s->dirfd, fname, 0);
-			fsync(s->dirfd);
-		}
-		return kstate_fail(s->ctx, rc, "%s: cannot seal generation %llu: %s: %s",
-				   s->path, (unsigned long long)txn->generation, step,
-				   strerror(-rc));
+		htmp[0] = '\0';
+		goto fail_tmp;
+	}
+	step = "directory fsync";
+	rc = kio_fsync(s->dirfd);		/* barrier 1: members and new files */
+	if (rc)
+		goto fail_tmp;
+	step = "rename";
+	rc = kio_renameat(s->dirfd, mtmp, fname, true);
+	if (rc)
+		goto fail_tmp;
+	step = "directory fsync";
+	rc = kio_fsync(s->dirfd);		/* barrier 2: sealed */
+	if (rc) {
+		/* Visible but maybe not durable: take it back so readers agree. */
+		unlinkat(s->dirfd, fname, 0);
+		fsync(s->dirfd);
+		goto fail_tmp;
 	}
 	txn->committed = true;
 	s->newest = txn->generation;
-	if (store_write_header(s, txn->generation))
+	rc = kio_renameat(s->dirfd, htmp, KSTATE_STORE_HEADER_NAME, true);
+	if (!rc) {
+		s->info = info;
+		rc = kio_fsync(s->dirfd);	/* barrier 3: high-water mark */
+	}
+	if (rc) {
+		unlinkat(s->dirfd, htmp, 0);
 		log_warn(s->ctx, "%s: generation %llu is sealed but the high-water mark was not "
 			 "raised: %s", s->path, (unsigned long long)txn->generation,
-			 kstate_errormsg());
+			 strerror(-rc));
+	}
 	if (store_gc_locked(s, s->keep))
 		log_warn(s->ctx, "%s: generation %llu is sealed but gc failed: %s", s->path,
 			 (unsigned long long)txn->generation, kstate_errormsg());
@@ -367,6 +436,13 @@ KSTATE_EXPORT int kstate_txn_commit(struct kstate_txn *txn)
 	log_info(s->ctx, "%s: sealed generation %llu (%u entries)", s->path,
 		 (unsigned long long)txn->generation, txn->count);
 	return 0;
+fail_tmp:
+	unlinkat(s->dirfd, mtmp, 0);
+	if (htmp[0])
+		unlinkat(s->dirfd, htmp, 0);
+fail:
+	return kstate_fail(s->ctx, rc, "%s: cannot seal generation %llu: %s: %s", s->path,
+			   (unsigned long long)txn->generation, step, strerror(-rc));
 }
 
 /**

@@ -3,6 +3,9 @@
  * Shared by every kstate command: see common.h.
  */
 #include <ctype.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 
 #include "common.h"
 #include "tools-config.h"
@@ -73,6 +77,32 @@ void tool_print_version(void)
 		printf("kstate %s\n", KSTATE_VERSION);
 	else
 		printf("%.*s (kstate) %s\n", (int)n, program, KSTATE_VERSION);
+}
+
+static const struct {
+	int code;
+	const char *text;
+} exit_codes[] = {
+	{ TOOL_EXIT_OK, "done, or nothing to do; everything checked is intact" },
+	{ TOOL_EXIT_FAILURE, "failed, or damage was found (the reason is on stderr)" },
+	{ TOOL_EXIT_USAGE, "usage error" },
+	{ TOOL_EXIT_NOTFOUND, "nothing to act on: no such store, generation, entry, file, "
+			      "device or saved state" },
+	{ TOOL_EXIT_PERM, "not permitted: run as root" },
+	{ TOOL_EXIT_REFUSED, "refused as unsafe or impossible; nothing changed (--force "
+			     "where offered)" },
+	{ TOOL_EXIT_BUSY, "in use, or not freed in time; nothing changed, try again" },
+	{ TOOL_EXIT_UNAVAILABLE, "a kernel facility is missing: the kstate module, "
+				 "persistent memory" },
+};
+
+void tool_print_exit_codes(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Exit status:\n");
+	for (i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
+		fprintf(f, "  %d  %s\n", exit_codes[i].code, exit_codes[i].text);
 }
 
 int tool_getopt_error(int c, char **argv)
@@ -161,6 +191,17 @@ int tool_ctx_new(struct kstate_ctx **ctx)
 	return 0;
 }
 
+int tool_dev_open(struct kstate_ctx *ctx, struct kstate_dev **out)
+{
+	int rc = kstate_dev_new(ctx, out);
+
+	if (rc == -ENOENT) {
+		tool_err("%s", kstate_errormsg());
+		return TOOL_EXIT_UNAVAILABLE;
+	}
+	return rc ? tool_fail(rc, NULL) : 0;
+}
+
 int tool_store_open(struct kstate_ctx *ctx, const char *path, unsigned int flags,
 		    struct kstate_store **out)
 {
@@ -178,10 +219,7 @@ int tool_store_open(struct kstate_ctx *ctx, const char *path, unsigned int flags
 
 const char *tool_uuid_str(const uint8_t u[16], char buf[TOOL_UUID_STR_LEN])
 {
-	snprintf(buf, TOOL_UUID_STR_LEN,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		 u[12], u[13], u[14], u[15]);
+	uuid_unparse_lower(u, buf);
 	return buf;
 }
 
@@ -307,6 +345,25 @@ void tool_json_print(struct json_object **o)
 	*o = NULL;
 }
 
+int tool_run(char *const argv[], bool quiet)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status, rc;
+
+	posix_spawn_file_actions_init(&fa);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc)
+		return -rc;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 uint64_t tool_now_us(void)
 {
 	struct timespec ts;
@@ -315,9 +372,42 @@ uint64_t tool_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+int tool_size_parse(const char *text, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!text || !isdigit((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno)
+		return errno == ERANGE ? -ERANGE : -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (shift) {
+		end++;
+		if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+			end += strlen(end);
+		if (*end)
+			return -EINVAL;
+		if (v > (~0ULL >> shift))
+			return -ERANGE;
+	}
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
 int tool_parse_size(const char *option, const char *text, uint64_t *value)
 {
-	int rc = kstate_size_parse(text, value);
+	int rc = tool_size_parse(text, value);
 
 	if (rc == -ERANGE)
 		return tool_usage_error("%s %s is too large", option, text);

@@ -10,19 +10,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <json-c/json.h>
 
 #include "libkstate.h"
 
 /*
- * Exit codes, the same for every kstate command; docs/man/kstate.8.scd documents them.
- * Scripts rely on these numbers: never renumber, only add.
+ * Exit codes: one table for kstate, kstate-save, kstate-load, daxfs-setup and
+ * vmm-keepalive, printed by every --help (tool_print_exit_codes()) and written out in
+ * every man page (tests/unit/exit-codes.sh holds them to this list).  Scripts rely on
+ * these numbers: never renumber, only add.
  */
-#define TOOL_EXIT_OK		0	/* done; everything checked was intact */
-#define TOOL_EXIT_FAILURE	1	/* damage found, or the operation failed */
+#define TOOL_EXIT_OK		0	/* done (or nothing to do); all checked intact */
+#define TOOL_EXIT_FAILURE	1	/* failed, or damage was found */
 #define TOOL_EXIT_USAGE		2	/* bad command line */
-#define TOOL_EXIT_NOTFOUND	3	/* no store, generation, entry or file to act on */
+#define TOOL_EXIT_NOTFOUND	3	/* nothing to act on: no such store, file, ... */
 #define TOOL_EXIT_PERM		4	/* not permitted: run as root */
+#define TOOL_EXIT_REFUSED	5	/* refused as unsafe or impossible; nothing changed */
+#define TOOL_EXIT_BUSY		6	/* in use, or not freed in time; nothing changed */
+#define TOOL_EXIT_UNAVAILABLE	7	/* a kernel facility is missing (module, PMEM) */
+
+/* The table above as text: "Exit status:" and one line per code. */
+void tool_print_exit_codes(FILE *f);
 
 #define TOOL_DEFAULT_STORE	"/var/lib/kstate"
 #define TOOL_STORE_ENV		"KSTATE_STORE"
@@ -56,7 +65,14 @@ const char *tool_store_path(const char *option);
 
 int tool_parse_u64(const char *option, const char *text, uint64_t *value);
 int tool_parse_uint(const char *option, const char *text, unsigned int *value);
-/* A byte count: digits with an optional K, M, G or T (powers of 1024) suffix. */
+/*
+ * A byte count as people write it: decimal digits (a leading 0 is still decimal, so
+ * "010G" is 10 GiB), optionally followed by K, M, G or T (powers of 1024, either case)
+ * and an optional "iB" or "B".  No sign, no hex, nothing after.
+ * Return: 0, -EINVAL, or -ERANGE when it does not fit 64 bits.
+ */
+int tool_size_parse(const char *text, uint64_t *bytes);
+/* tool_size_parse() for an option's argument; prints the usage error, returns 2. */
 int tool_parse_size(const char *option, const char *text, uint64_t *value);
 
 /* The exit code for a negative errno from libkstate. */
@@ -70,6 +86,12 @@ int tool_fail(int rc, const char *hint);
 
 int tool_ctx_new(struct kstate_ctx **ctx);
 
+/*
+ * Run a program (found on PATH) and wait: its exit status, 128 + the signal that
+ * killed it, or -errno when it could not run.  @quiet sends its stdout to /dev/null.
+ */
+int tool_run(char *const argv[], bool quiet);
+
 /* CLOCK_MONOTONIC in microseconds, for the timings the reports give. */
 uint64_t tool_now_us(void);
 
@@ -79,6 +101,12 @@ uint64_t tool_now_us(void);
  */
 int tool_store_open(struct kstate_ctx *ctx, const char *path, unsigned int flags,
 		    struct kstate_store **out);
+
+/*
+ * Open the kstate module's device; on failure print why and return the exit code
+ * (TOOL_EXIT_UNAVAILABLE when the module is not loaded), else 0.
+ */
+int tool_dev_open(struct kstate_ctx *ctx, struct kstate_dev **out);
 
 /* Text forms. */
 #define TOOL_UUID_STR_LEN	37

@@ -5,8 +5,9 @@
  *
  * The generation is chosen and validated here (the newest sealed one; a damaged
  * newest one is refused rather than silently replaced by an older one); the module
- * validates each client's file again before the client sees a byte.  Files of a
- * client that was refused are moved to the store's quarantine, never deleted.
+ * validates each client's file again before the client sees a byte.  Damaged files are
+ * moved to the store's quarantine, never deleted; a client the module refuses keeps its
+ * sound file in place, and saves carry that last good state until "kstate discard".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,9 +48,8 @@ static void usage(void)
 	       "  --generation N     restore generation N instead of the newest sealed one\n"
 	       "  -h, --help         this text\n"
 	       "  -V, --version      print the version\n"
-	       "\n"
-	       "Exit: 0 restored (or nothing to restore), 1 something failed validation or\n"
-	       "restore, 2 usage, 3 no such store or generation, 4 not root.\n");
+	       "\n");
+	tool_print_exit_codes(stdout);
 }
 
 static void problem(struct load *l, const char *format, ...)
@@ -83,17 +83,26 @@ static void quarantine_entry(struct load *l, unsigned int i, struct json_object 
 	}
 }
 
-/* The record file of a client the module refused, if it is still in the store. */
-static void quarantine_client(struct load *l, const char *client, struct json_object *c)
+/*
+ * A client the module refused keeps its record file where it is when the file itself
+ * is sound (libkstate verified every file before the bind and quarantined the damaged
+ * ones): the refusal may be the client's (an older module, a changed region), and the
+ * saves carry this last good state until "kstate discard".  Only a file that turns out
+ * damaged now is quarantined.
+ */
+static void refused_client(struct load *l, const char *client, struct json_object *c)
 {
-	int i;
+	int i, rc;
 
 	if (!l->gen)
 		return;
 	i = kstate_generation_find(l->gen, KSTATE_KIND_RECORDS, client);
-	if (i >= 0 && kstate_generation_entry_is_kernel(l->gen, (unsigned int)i) &&
-	    kstate_generation_verify_entry(l->gen, (unsigned int)i) != -ENOENT)
-		quarantine_entry(l, (unsigned int)i, c);
+	if (i >= 0 && kstate_generation_entry_is_kernel(l->gen, (unsigned int)i)) {
+		rc = kstate_generation_verify_entry(l->gen, (unsigned int)i);
+		if (rc && rc != -ENOENT)
+			quarantine_entry(l, (unsigned int)i, c);
+	}
+	status_kept_json(l->path, l->gen, client, c);
 }
 
 /* Check every member file of the generation; report each damaged one. */
@@ -128,38 +137,39 @@ static unsigned int verify_generation(struct load *l)
 static int restore(struct load *l, struct kstate_ctx *ctx)
 {
 	struct json_object *clients = tool_json_add_array(l->report, "clients");
-	struct kstate_client_status *list = NULL;
-	struct kstate_ioc_status st;
+	struct kstate_dev_status *st = NULL;
 	struct kstate_dev *dev = NULL;
 	unsigned int n = 0, i;
 	uint64_t t0 = tool_now_us();
 	int rc;
 
-	rc = kstate_dev_new(ctx, &dev);
+	rc = tool_dev_open(ctx, &dev);
 	if (rc)
-		return tool_fail(rc, NULL);
+		return rc;
 	rc = kstate_dev_bind(dev, l->store, l->gen ? kstate_generation_number(l->gen) : 0);
 	if (!rc)
-		rc = kstate_dev_status(dev, &st, &list, &n);
+		rc = kstate_dev_status_new(dev, &st);
 	kstate_dev_delete(&dev);
 	if (rc)
 		return tool_fail(rc, NULL);
 	tool_json_add_u64(l->report, "restore_us", tool_now_us() - t0);
+	n = kstate_dev_status_client_count(st);
 	for (i = 0; i < n; i++) {
 		struct json_object *c = tool_json_append_object(clients);
-		char name[sizeof(list[i].name) + 1] = "", msg[sizeof(list[i].message) + 1] = "";
+		const char *name = kstate_dev_status_client_name(st, i);
+		const char *msg = kstate_dev_status_client_message(st, i);
+		int state = kstate_dev_status_client_state(st, i);
+		int error = kstate_dev_status_client_error(st, i);
 
-		memcpy(name, list[i].name, sizeof(list[i].name));
-		memcpy(msg, list[i].message, sizeof(list[i].message));
 		tool_json_add_str(c, "name", name);
-		tool_json_add_u64(c, "version", list[i].version);
-		tool_json_add_str(c, "state", status_state_name(list[i].state));
+		tool_json_add_u64(c, "version", kstate_dev_status_client_version(st, i));
+		tool_json_add_str(c, "state", status_state_name(state));
 		tool_json_add_str(c, "message", msg);
-		json_object_object_add(c, "detail", status_detail_json(&list[i]));
-		if (list[i].state == KSTATE_CLIENT_FAILED) {
-			problem(l, "%s: refused: %s (%s)", name, msg, strerror(-list[i].error));
-			tool_json_add_str(c, "error", strerror(-list[i].error));
-			quarantine_client(l, name, c);
+		json_object_object_add(c, "detail", status_detail_json(st, i));
+		if (state == KSTATE_CLIENT_STATE_FAILED) {
+			problem(l, "%s: refused: %s (%s)", name, msg, strerror(-error));
+			tool_json_add_str(c, "error", strerror(-error));
+			refused_client(l, name, c);
 		}
 	}
 	/* Saved kernel state whose client module is not loaded restores when it is. */
@@ -172,8 +182,7 @@ static int restore(struct load *l, struct kstate_ctx *ctx)
 		    !kstate_generation_entry_is_kernel(l->gen, i))
 			continue;
 		for (j = 0; j < n; j++)
-			loaded |= strncmp((const char *)list[j].name, name,
-					  sizeof(list[j].name)) == 0;
+			loaded |= strcmp(kstate_dev_status_client_name(st, j), name) == 0;
 		if (!loaded) {
 			struct json_object *c = tool_json_append_object(clients);
 
@@ -186,7 +195,7 @@ static int restore(struct load *l, struct kstate_ctx *ctx)
 			json_object_object_add(c, "detail", json_object_new_object());
 		}
 	}
-	free(list);
+	kstate_dev_status_delete(&st);
 	return 0;
 }
 
@@ -216,6 +225,7 @@ static void print_text(struct load *l)
 		if (detail && json_object_object_length(detail))
 			printf("  %-24s %-9s %s\n", "", "",
 			       json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN));
+		status_kept_text(c, "                                     ");
 	}
 }
 
@@ -289,7 +299,7 @@ int main(int argc, char **argv)
 
 	rc = kstate_generation_new(l.store, l.generation, &l.gen);
 	if (rc == -ENOENT && !l.generation) {
-		result = "nothing to restore (first boot: no sealed generation yet)";
+		result = "nothing-to-restore";	/* first boot: no sealed generation yet */
 	} else if (rc) {
 		problem(&l, "%s%s", kstate_errormsg(), l.generation ? "" :
 			"; nothing was restored (choose an older generation with --generation N "
@@ -315,7 +325,7 @@ int main(int argc, char **argv)
 			l.exit_code = rc;
 			result = "failed";
 		} else if (l.exit_code) {
-			result = "partly restored";
+			result = "partly-restored";
 		}
 	}
 report:

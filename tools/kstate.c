@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "region.h"
 #include "status.h"
 
 struct opts {
@@ -223,7 +224,8 @@ static void clients_saved(struct kstate_generation *g, struct json_object *clien
 }
 
 /* What the running system says about its clients replaces what the store says. */
-static bool clients_live(const char *store, struct json_object *clients)
+static bool clients_live(const char *store, struct kstate_generation *g,
+			 struct json_object *clients)
 {
 	struct status_client *live = NULL;
 	size_t n = 0, i, j;
@@ -258,6 +260,8 @@ static bool clients_live(const char *store, struct json_object *clients)
 		json_object_object_add(c, "detail", live[i].detail ? live[i].detail :
 				       json_object_new_object());
 		live[i].detail = NULL;
+		if (!strcmp(live[i].state, "failed"))
+			status_kept_json(store, g, live[i].name, c);
 	}
 	status_clients_free(live, n);
 	return true;
@@ -282,6 +286,9 @@ static void clients_text(struct json_object *clients)
 		if (json_object_object_get_ex(c, "detail", &v))
 			printf(" %s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 		putchar('\n');
+		if (json_object_object_get_ex(c, "message", &v))
+			printf("  %-31s %s\n", "", json_object_get_string(v));
+		status_kept_text(c, "                                  ");
 	}
 }
 
@@ -346,7 +353,7 @@ static int cmd_list(struct kstate_ctx *ctx, struct opts *o)
 	struct kstate_generation *g = NULL;
 	char uuid[TOOL_UUID_STR_LEN], problem[512] = "";
 	int rc, exit_code;
-	bool live;
+	bool live, frozen;
 
 	exit_code = tool_store_open(ctx, path, KSTATE_STORE_RDONLY, &s);
 	if (exit_code)
@@ -371,8 +378,10 @@ static int cmd_list(struct kstate_ctx *ctx, struct opts *o)
 		tool_json_add_str(root, "error", problem);
 	clients = tool_json_add_array(root, "clients");
 	clients_saved(g, clients);
-	live = clients_live(path, clients);
+	live = clients_live(path, g, clients);
 	tool_json_add_bool(root, "live", live);
+	frozen = live && status_live_frozen() > 0;
+	tool_json_add_bool(root, "frozen", frozen);
 
 	if (o->json) {
 		generations = tool_json_add_array(root, "generations");
@@ -393,6 +402,9 @@ static int cmd_list(struct kstate_ctx *ctx, struct opts *o)
 			printf("generation:     none%s\n", *problem ? " usable" :
 			       " sealed yet (nothing saved)");
 		printf("last sealed:    %" PRIu64 "\n", kstate_store_last_sealed(s));
+		if (frozen)
+			printf("frozen:         yes: a final save was made; the kernel clients "
+			       "keep their state until the reboot ('kstate thaw' cancels)\n");
 		if (generations_emit(s, NULL))
 			exit_code = TOOL_EXIT_FAILURE;
 		clients_text(clients);
@@ -830,6 +842,112 @@ static int cmd_gc(struct kstate_ctx *ctx, struct opts *o)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* thaw, discard NAME */
+
+static int cmd_thaw(struct kstate_ctx *ctx, struct opts *o)
+{
+	struct kstate_dev *dev = NULL;
+	unsigned int n = 0;
+	bool was = false;
+	int rc = kstate_dev_new(ctx, &dev);
+
+	/* Without the module nothing can be frozen: done (the boot-time unit relies on it). */
+	if (rc == -ENOENT) {
+		if (!o->json)
+			printf("nothing is frozen: the kstate module is not loaded\n");
+	} else if (!rc) {
+		rc = kstate_dev_thaw(dev, &n, &was);
+		kstate_dev_delete(&dev);
+		if (rc)
+			return tool_fail(rc, NULL);
+		if (!o->json && was)
+			printf("thawed %u kernel client(s): they change their state again; save "
+			       "again before rebooting\n", n);
+		else if (!o->json)
+			printf("nothing was frozen\n");
+	} else {
+		return tool_fail(rc, NULL);
+	}
+	if (o->json) {
+		struct json_object *root = json_object_new_object();
+
+		tool_json_add_bool(root, "was_frozen", was);
+		tool_json_add_u64(root, "clients_thawed", n);
+		tool_json_print(&root);
+	}
+	return 0;
+}
+
+/* The client is not loaded: drop its kept record file from a new generation. */
+static int discard_in_store(struct kstate_ctx *ctx, struct opts *o, struct json_object *root)
+{
+	const char *path = tool_store_path(o->store);
+	struct kstate_generation *g = NULL;
+	struct kstate_store *s = NULL;
+	struct kstate_txn *txn = NULL;
+	int i, rc, exit_code;
+
+	exit_code = tool_store_open(ctx, path, 0, &s);
+	if (exit_code)
+		return exit_code;
+	rc = kstate_generation_new(s, 0, &g);
+	i = rc ? -1 : kstate_generation_find(g, KSTATE_KIND_RECORDS, o->arg);
+	if (i < 0 || !kstate_generation_entry_is_kernel(g, (unsigned int)i)) {
+		tool_err("%s: no kernel client '%s' is loaded and the newest generation holds "
+			 "no state of it", path, o->arg);
+		exit_code = TOOL_EXIT_NOTFOUND;
+		goto out;
+	}
+	rc = kstate_txn_new(s, &txn);
+	if (!rc)
+		rc = kstate_txn_remove(txn, KSTATE_KIND_RECORDS, o->arg);
+	if (!rc)
+		rc = kstate_txn_commit(txn);
+	if (rc) {
+		exit_code = tool_fail(rc, "the previous generation is unchanged");
+		goto out;
+	}
+	tool_json_add_str(root, "where", "store");
+	tool_json_add_u64(root, "generation", kstate_txn_generation(txn));
+	if (!o->json)
+		printf("%s: generation %" PRIu64 " no longer holds the state of '%s' (its file "
+		       "stays until gc); the client starts fresh when it is loaded\n", path,
+		       kstate_txn_generation(txn), o->arg);
+out:
+	kstate_txn_delete(&txn);
+	kstate_generation_delete(&g);
+	kstate_store_delete(&s);
+	return exit_code;
+}
+
+static int cmd_discard(struct kstate_ctx *ctx, struct opts *o)
+{
+	struct json_object *root = json_object_new_object();
+	struct kstate_dev *dev = NULL;
+	int rc = kstate_dev_new(ctx, &dev), exit_code = 0;
+
+	tool_json_add_str(root, "client", o->arg);
+	if (!rc) {
+		rc = kstate_dev_discard(dev, o->arg);
+		kstate_dev_delete(&dev);
+	}
+	if (rc == -ENOENT) {
+		exit_code = discard_in_store(ctx, o, root);
+	} else if (rc) {
+		exit_code = tool_fail(rc, NULL);
+	} else {
+		tool_json_add_str(root, "where", "module");
+		if (!o->json)
+			printf("%s: its refused state was discarded and it started fresh; the next "
+			       "save replaces the state the store kept for it\n", o->arg);
+	}
+	if (!exit_code && o->json)
+		tool_json_print(&root);
+	json_object_put(root);
+	return exit_code;
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* init */
 
 static int cmd_init(struct kstate_ctx *ctx, struct opts *o)
@@ -886,6 +1004,12 @@ static const struct option gc_opts[] = {
 static const struct option init_opts[] = {
 	OPT_STORE_ENTRY, OPT_JSON_ENTRY, TOOL_OPTIONS_COMMON, { 0 }
 };
+static const struct option thaw_opts[] = {
+	OPT_JSON_ENTRY, TOOL_OPTIONS_COMMON, { 0 }
+};
+static const struct option discard_opts[] = {
+	OPT_STORE_ENTRY, OPT_JSON_ENTRY, TOOL_OPTIONS_COMMON, { 0 }
+};
 
 static const struct cmd cmds[] = {
 	{ "list", "list [--store DIR] [--json]",
@@ -909,11 +1033,15 @@ static const struct cmd cmds[] = {
 	{ "init", "init [--store DIR] [--json]",
 	  "make a directory a kstate store (nothing happens to an existing one)",
 	  HELP_STORE HELP_JSON, NULL, init_opts, cmd_init },
+	{ "thaw", "thaw [--json]",
+	  "cancel a final save whose reboot will not happen: the kernel clients change "
+	  "their state again",
+	  HELP_JSON, NULL, thaw_opts, cmd_thaw },
+	{ "discard", "discard CLIENT [--store DIR] [--json]",
+	  "give up the state of a kernel client that was refused, which saves keep "
+	  "carrying; it starts fresh",
+	  HELP_STORE HELP_JSON, "CLIENT", discard_opts, cmd_discard },
 };
-
-#define EXIT_CODES_HELP							\
-	"Exit status: 0 ok, 1 damage found or failure, 2 usage error,\n"	\
-	"3 no store, generation, entry or file, 4 not permitted (run as root).\n"
 
 static void usage(void)
 {
@@ -924,14 +1052,17 @@ static void usage(void)
 	       "Commands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		printf("  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	printf("  %-8s %s\n", "region", REGION_SUMMARY);
 	printf("\nOptions:\n" HELP_STORE HELP_COMMON "\n"
-	       "'kstate COMMAND --help' describes a command.\n" EXIT_CODES_HELP);
+	       "'kstate COMMAND --help' describes a command.\n\n");
+	tool_print_exit_codes(stdout);
 }
 
 static void cmd_usage(const struct cmd *c)
 {
-	printf("Usage: kstate %s\n\n%s.\n\nOptions:\n%s%s\n%s", c->synopsis, c->summary,
-	       c->options, HELP_COMMON, EXIT_CODES_HELP);
+	printf("Usage: kstate %s\n\n%s.\n\nOptions:\n%s%s\n", c->synopsis, c->summary,
+	       c->options, HELP_COMMON);
+	tool_print_exit_codes(stdout);
 }
 
 /* Return: -1 to run the command, else the exit code. */
@@ -1018,6 +1149,9 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return tool_usage_error("missing command");
+	/* "region" has commands of its own (region.c). */
+	if (strcmp(argv[optind], "region") == 0)
+		return region_main(argc - optind, argv + optind, o.store);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[optind], cmds[i].name) == 0)
 			c = &cmds[i];

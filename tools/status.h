@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
-#include <kstate/ioctl.h>
+#include "libkstate.h"
 
 /**
  * struct status_client - one client as the running system reports it
@@ -48,8 +48,22 @@ int status_live_clients(const char *store, struct status_client **clients, size_
 
 void status_clients_free(struct status_client *clients, size_t count);
 
-/* The module's client status as text and JSON. */
-const char *status_state_name(uint32_t state);
-struct json_object *status_detail_json(const struct kstate_client_status *c);
+/* 1 when a final save froze the kernel clients, 0 when not, -ENODEV without a source. */
+int status_live_frozen(void);
+
+/*
+ * status_kept_json - a refused client's last good state, which saves keep carrying:
+ * adds "kept": {"generation", "file", "quarantined" (when the file is not in the store:
+ * its quarantine/ name, or "missing"), "until"} to @c.  Nothing when @gen has no
+ * record file for @client.
+ */
+void status_kept_json(const char *store, struct kstate_generation *gen, const char *client,
+		      struct json_object *c);
+/* One line about @c's "kept" object, if it has one. */
+void status_kept_text(struct json_object *c, const char *indent);
+
+/* A client's state (KSTATE_CLIENT_STATE_*) and details, as text and JSON. */
+const char *status_state_name(int state);
+struct json_object *status_detail_json(struct kstate_dev_status *st, unsigned int index);
 
 #endif /* KSTATE_TOOLS_STATUS_H */

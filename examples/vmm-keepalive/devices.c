@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Devices: a 16550 serial port (enough of it for a polling guest), a timer that
- * counts guest run time, and the resume port.  Their state is plain data in struct
- * vm, saved as records by state.c.
+ * counts guest run time, the resume port, and the ports through which the guest
+ * reports its first real work after a resume and is told to dirty memory.  Their
+ * state is plain data in struct vm; serial and timer are saved as records by state.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +29,13 @@ static void serial_line(struct vm *vm, const char *line)
 		r->resume_pending = false;
 		r->resume_seen = true;
 		r->resume_ok = ok;
+		/* A guest older than PORT_WORK: its resume check is its first report. */
+		if (!vm->first_work_ns) {
+			vm->first_work_ns = now_ns();
+			vm->first_work_ok = ok;
+			if (vm->on_work)
+				vm->on_work(vm, vm->on_work_arg);
+		}
 	}
 	snprintf(r->last, sizeof(r->last), "%s", line);
 }
@@ -154,14 +162,33 @@ int dev_io(struct vm *vm, uint16_t port, bool out, unsigned int size, uint8_t *d
 			data[0] = serial_in(vm, port - PORT_COM1);
 		return 0;
 	}
-	if (out)
+	if (out) {
+		memcpy(&v, data, size < 4 ? size : 4);
+		if (port == PORT_WORK && size == 4 && !vm->first_work_ns) {
+			vm->first_work_ns = now_ns();
+			vm->first_work_ok = v == 1;
+			if (vm->on_work)
+				vm->on_work(vm, vm->on_work_arg);
+		} else if (port == PORT_DIRTY && size == 4) {
+			vm->dirty_done = v;
+			if (vm->stop_after_dirty && !vmm_stop) {
+				vmm_stop_ns = now_ns();
+				vmm_stop = 1;
+			}
+		}
 		return 0;
+	}
 	if (port == PORT_RESUME && size == 4) {
 		v = vm->resume_gen;
 		if (vm->resume_gen && !vm->report.resume_seen)
 			vm->report.resume_pending = true;
 	} else if (port == PORT_TIMER && size == 4) {
 		v = timer_ticks(vm);
+	} else if (port == PORT_RAM_MB && size == 4) {
+		v = (uint32_t)(vm->mem_size >> 20);
+	} else if (port == PORT_DIRTY && size == 4) {
+		v = vm->dirty_request;		/* once: the guest asks after each boot or resume */
+		vm->dirty_request = 0;
 	}
 	memcpy(data, &v, size);
 	return 0;

@@ -125,14 +125,31 @@ static int set_cpuid(struct vm *vm)
 	return 0;
 }
 
-static int set_slot(struct vm *vm, unsigned int i)
+/*
+ * Manual protection: KVM_GET_DIRTY_LOG then only reads the log, without clearing it and
+ * write-protecting every page it lists (KVM_CLEAR_DIRTY_LOG does that, for a guest that
+ * runs on after a save; this one stops).  Initially-set bits would only spare mappings
+ * that exist when logging starts: a new VM has none, so they are not asked for.
+ */
+static void enable_manual_protect(struct vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 };
+	int have = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+
+	if (have <= 0 || !(have & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE))
+		return;
+	cap.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+	vm->manual_protect = ioctl(vm->vmfd, KVM_ENABLE_CAP, &cap) == 0;
+}
+
+static int set_slot(struct vm *vm)
 {
 	struct kvm_userspace_memory_region r = {
-		.slot = i,
-		.flags = vm->dirty_log ? KVM_MEM_LOG_DIRTY_PAGES : 0,
-		.guest_phys_addr = vm->slots[i].gpa,
-		.memory_size = vm->slots[i].size,
-		.userspace_addr = (uintptr_t)(vm->mem + vm->slots[i].gpa),
+		.slot = 0,
+		.flags = vm->dirty == VM_DIRTY_LOG ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem_size,
+		.userspace_addr = (uintptr_t)vm->mem,
 	};
 
 	if (ioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
@@ -140,95 +157,23 @@ static int set_slot(struct vm *vm, unsigned int i)
 	return 0;
 }
 
-/* Register slots 1..: run by the late-slot thread, or inline (see vm_late_slots_wait). */
-static void *late_slots_main(void *arg)
-{
-	struct vm *vm = arg;
-	struct timespec ts = { .tv_sec = (time_t)(vm->late_delay_ms / 1000),
-			       .tv_nsec = (long)(vm->late_delay_ms % 1000) * 1000000L };
-	uint64_t t0;
-	unsigned int i;
-
-	if (vm->late_delay_ms)
-		nanosleep(&ts, NULL);
-	t0 = now_ns();
-	for (i = 1; i < vm->nslots && !vm->late_rc; i++)
-		vm->late_rc = set_slot(vm, i);
-	vm->late_slots_us = us_since(t0);
-	return NULL;
-}
-
-/*
- * The thread runs with every signal blocked, so SIGTERM and SIGALRM still go to the
- * vCPU thread and interrupt its KVM_RUN.
- */
-static int late_slots_start(struct vm *vm)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&vm->late_thread, NULL, late_slots_main, vm);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		fprintf(stderr, "vmm-keepalive: cannot start the memslot thread: %s\n",
-			strerror(rc));
-		return -rc;
-	}
-	vm->late_pending = false;
-	vm->late_running = true;
-	return 0;
-}
-
-/**
- * vm_late_slots_wait - make sure every memslot is registered
- *
- * Joins the late-slot thread, or registers the slots here if vm_run() never started
- * it.  Needed before anything that uses every slot: the dirty log, or completing a
- * guest access to one of them.
- *
- * Return: 0, or the negative errno of the registration.
- */
-int vm_late_slots_wait(struct vm *vm)
-{
-	if (vm->late_running) {
-		pthread_join(vm->late_thread, NULL);
-		vm->late_running = false;
-	} else if (vm->late_pending) {
-		vm->late_pending = false;
-		late_slots_main(vm);
-	}
-	return vm->late_rc;
-}
-
 /**
  * vm_create - open KVM, create the VM with @mem as its RAM at guest-physical 0, and
  * one vCPU (its state is set by vm_setup_fresh_vcpu() or vm_set_state())
- * @dirty_log: log the guest's writes so a save persists only the pages it dirtied
- * @late_slots: register only the low memslot now, the rest from a thread vm_run()
- *	starts (see VM_LOW_SLOT_SIZE in vmm.h); false registers every slot here
+ * @dirty: how a save learns what the guest wrote (see enum vm_dirty)
  *
- * Nothing here touches @mem: the memslots only record the mapping.
+ * All of guest RAM is registered here, before the vCPU can run.  Nothing here touches
+ * @mem: the memslot only records the mapping.
  */
-int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log, bool late_slots)
+int vm_create(struct vm *vm, void *mem, uint64_t mem_size, enum vm_dirty dirty)
 {
-	unsigned int i;
 	uint64_t t0;
 	int rc, size;
 
 	vm->kvm = vm->vmfd = vm->vcpufd = -1;
 	vm->mem = mem;
 	vm->mem_size = mem_size;
-	vm->dirty_log = dirty_log;
-	vm->nslots = 1;
-	vm->slots[0] = (struct vm_slot){ .gpa = 0, .size = mem_size };
-	if (mem_size > VM_LOW_SLOT_SIZE) {
-		vm->slots[0].size = VM_LOW_SLOT_SIZE;
-		vm->slots[1] = (struct vm_slot){ .gpa = VM_LOW_SLOT_SIZE,
-						 .size = mem_size - VM_LOW_SLOT_SIZE };
-		vm->nslots = 2;
-	}
+	vm->dirty = dirty;
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0)
 		return kvm_fail("/dev/kvm (load kvm_intel or kvm_amd and run as a user with "
@@ -241,13 +186,12 @@ int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log, bool 
 	if (vm->vmfd < 0)
 		return kvm_fail("KVM_CREATE_VM");
 	t0 = now_ns();
-	for (i = 0; i < (late_slots ? 1 : vm->nslots); i++) {
-		rc = set_slot(vm, i);
-		if (rc)
-			return rc;
-	}
+	if (dirty == VM_DIRTY_LOG)
+		enable_manual_protect(vm);
+	rc = set_slot(vm);
+	if (rc)
+		return rc;
 	vm->slots_us = us_since(t0);
-	vm->late_pending = vm->late_used = late_slots && vm->nslots > 1;
 	vm->vcpufd = ioctl(vm->vmfd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpufd < 0)
 		return kvm_fail("KVM_CREATE_VCPU");
@@ -276,12 +220,6 @@ int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log, bool 
 
 void vm_destroy(struct vm *vm)
 {
-	if (vm->late_running) {
-		pthread_join(vm->late_thread, NULL);
-		vm->late_running = false;
-	}
-	free(vm->vmm_dirty);
-	vm->vmm_dirty = NULL;
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
 	vm->run = NULL;
@@ -307,20 +245,34 @@ static const uint64_t guest_gdt[] = {
 	0x00cff3000000ffffULL,
 };
 
-/* First boot: the guest program, its GDT, and page tables mapping 1 GiB 1:1. */
-void vm_load_guest(struct vm *vm)
+/* The guest-physical address of the page directory of GiB @gib. */
+static uint64_t guest_pd(uint64_t gib)
+{
+	return gib ? GUEST_PD_HIGH_ADDR + (gib - 1) * 4096 : GUEST_PD_ADDR;
+}
+
+/*
+ * First boot: the guest program, its GDT, and page tables mapping all of guest RAM
+ * 1:1 with 2 MiB pages (at most GUEST_RAM_MAX_GIB).  Return: the end of what was
+ * written, which the caller persists (KVM's dirty log does not see it).
+ */
+uint64_t vm_load_guest(struct vm *vm)
 {
 	uint64_t *pml4 = (uint64_t *)(vm->mem + GUEST_PML4_ADDR);
 	uint64_t *pdpt = (uint64_t *)(vm->mem + GUEST_PDPT_ADDR);
-	uint64_t *pd = (uint64_t *)(vm->mem + GUEST_PD_ADDR);
-	uint64_t i;
+	uint64_t gibs = (vm->mem_size + (1ULL << 30) - 1) >> 30, g, i;
 
 	memcpy(vm->mem + GUEST_GDT_ADDR, guest_gdt, sizeof(guest_gdt));
 	memcpy(vm->mem + GUEST_LOAD_ADDR, guest_bin, guest_bin_len);
-	pml4[0] = GUEST_PDPT_ADDR | 0x7;		/* present, writable, user */		/* present, writable */
-	pdpt[0] = GUEST_PD_ADDR | 0x7;
-	for (i = 0; i < 512; i++)
-		pd[i] = (i << 21) | 0x87;		/* ... and a 2 MiB page */
+	pml4[0] = GUEST_PDPT_ADDR | 0x7;		/* present, writable, user */
+	for (g = 0; g < gibs; g++) {
+		uint64_t *pd = (uint64_t *)(vm->mem + guest_pd(g));
+
+		pdpt[g] = guest_pd(g) | 0x7;
+		for (i = 0; i < 512; i++)
+			pd[i] = ((g << 30) + (i << 21)) | 0x87;	/* ... and a 2 MiB page */
+	}
+	return guest_pd(gibs - 1) + 4096;
 }
 
 static void user_segment(struct kvm_segment *s, uint16_t selector, uint8_t type, bool code64)
@@ -374,51 +326,6 @@ static void wait_tick(void)
 		nanosleep(&ts, NULL);
 }
 
-/**
- * vm_ram_mmio - complete a guest access to RAM whose memslot was not registered yet
- * @run: the vCPU's kvm_run after a KVM_EXIT_MMIO
- *
- * KVM reports an access to a guest-physical address without a memslot as MMIO.  In
- * guest RAM that only happens before the late slots exist: wait for them, then do
- * the access on the memory the slot maps (what KVM would have done), and remember
- * a written page, which KVM's dirty log cannot list.  The next KVM_RUN finishes
- * the instruction (for a read, with the bytes put into @run->mmio.data).
- *
- * Return: 0, or a negative errno for an address outside guest RAM (no device
- * there) or a failed registration.
- */
-int vm_ram_mmio(struct vm *vm, struct kvm_run *run)
-{
-	uint64_t gpa = run->mmio.phys_addr, len = run->mmio.len, p;
-	int rc;
-
-	if (len == 0 || len > sizeof(run->mmio.data) || gpa >= vm->mem_size ||
-	    len > vm->mem_size - gpa) {
-		fprintf(stderr, "vmm-keepalive: guest %s %llu bytes at 0x%llx: outside its "
-			"%llu bytes of RAM and no device there\n",
-			run->mmio.is_write ? "wrote" : "read", (unsigned long long)len,
-			(unsigned long long)gpa, (unsigned long long)vm->mem_size);
-		return -EFAULT;
-	}
-	rc = vm_late_slots_wait(vm);
-	if (rc)
-		return rc;
-	vm->ram_mmio_exits++;
-	if (!run->mmio.is_write) {
-		memcpy(run->mmio.data, vm->mem + gpa, len);
-		return 0;
-	}
-	if (!vm->vmm_dirty) {
-		vm->vmm_dirty = calloc((vm->mem_size / 4096 + 63) / 64, sizeof(uint64_t));
-		if (!vm->vmm_dirty)
-			return -ENOMEM;
-	}
-	memcpy(vm->mem + gpa, run->mmio.data, len);
-	for (p = gpa / 4096; p <= (gpa + len - 1) / 4096; p++)
-		vm->vmm_dirty[p / 64] |= 1ULL << (p % 64);
-	return 0;
-}
-
 /* How long a stop request waits for the guest to reach its idle point. */
 #define STOP_WAIT_NS	(100 * 1000000ULL)
 
@@ -452,17 +359,6 @@ int vm_run(struct vm *vm, vm_first_exit_fn first_exit, void *arg)
 			first_exit(vm, arg);
 			first_exit = NULL;
 		}
-		/*
-		 * The late memslots: after the first exit rather than before the first
-		 * entry, so their registration (CPU time, and KVM's MMU lock on a shadow
-		 * MMU) does not delay the restored guest's first instruction.
-		 */
-		if (vm->late_pending) {
-			int err = late_slots_start(vm);
-
-			if (err)
-				return err;
-		}
 		if (rc < 0)
 			continue;
 		switch (run->exit_reason) {
@@ -485,10 +381,10 @@ int vm_run(struct vm *vm, vm_first_exit_fn first_exit, void *arg)
 			break;
 		}
 		case KVM_EXIT_MMIO:
-			rc = vm_ram_mmio(vm, run);
-			if (rc)
-				return rc;
-			break;
+			fprintf(stderr, "vmm-keepalive: guest %s %u bytes at 0x%llx: no RAM and "
+				"no device there\n", run->mmio.is_write ? "wrote" : "read",
+				run->mmio.len, (unsigned long long)run->mmio.phys_addr);
+			return -EFAULT;
 		case KVM_EXIT_HLT:
 			wait_tick();
 			break;
@@ -597,38 +493,75 @@ int vm_set_state(struct vm *vm)
 }
 
 /**
- * vm_dirty_bitmap - the guest pages written since the memslots were created or the
- * bitmap last fetched
- * @bitmap: malloc'ed, one bit per 4 KiB page of guest RAM: KVM's log of every slot
- *	(slots start at multiples of 64 pages, so each fills whole words) and the pages
- *	vm_ram_mmio() wrote
+ * vm_dirty_bitmap - the guest pages written since the memslot was created
+ * @bitmap: malloc'ed, one bit per 4 KiB page of guest RAM, from KVM's dirty log
+ *
+ * With manual protection KVM only reads the log out; without it, it also clears it
+ * and write-protects those pages.  Either way the result lists every page written
+ * since the slot was created, which is all a save before exit needs.
  */
 int vm_dirty_bitmap(struct vm *vm, uint64_t **bitmap)
 {
-	size_t words = (vm->mem_size / 4096 + 63) / 64, w;
-	struct kvm_dirty_log log = { 0 };
-	unsigned int i;
-	int rc;
+	size_t words = (vm->mem_size / 4096 + 63) / 64;
+	struct kvm_dirty_log log = { .slot = 0 };
 
-	rc = vm_late_slots_wait(vm);
-	if (rc)
-		return rc;
 	*bitmap = calloc(words, sizeof(uint64_t));
 	if (!*bitmap)
 		return -ENOMEM;
-	for (i = 0; i < vm->nslots; i++) {
-		log.slot = i;
-		log.dirty_bitmap = *bitmap + vm->slots[i].gpa / 4096 / 64;
-		if (ioctl(vm->vmfd, KVM_GET_DIRTY_LOG, &log) < 0) {
-			free(*bitmap);
-			*bitmap = NULL;
-			return kvm_fail("KVM_GET_DIRTY_LOG");
-		}
+	if (vm->dirty != VM_DIRTY_LOG) {
+		memset(*bitmap, 0xff, words * sizeof(uint64_t));
+		return 0;
 	}
-	if (vm->vmm_dirty) {
-		for (w = 0; w < words; w++)
-			(*bitmap)[w] |= vm->vmm_dirty[w];
-		memset(vm->vmm_dirty, 0, words * sizeof(uint64_t));
+	log.dirty_bitmap = *bitmap;
+	if (ioctl(vm->vmfd, KVM_GET_DIRTY_LOG, &log) < 0) {
+		free(*bitmap);
+		*bitmap = NULL;
+		return kvm_fail("KVM_GET_DIRTY_LOG");
 	}
 	return 0;
+}
+
+/*
+ * KVM's binary statistics of the VM: how many guest pages it maps at each size.  A
+ * KVM without them (before 5.14) leaves @st->valid false.
+ */
+void vm_stats(struct vm *vm, struct vm_stats *st)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dsize;
+	uint32_t i;
+	char *descs = NULL;
+	int fd;
+
+	memset(st, 0, sizeof(*st));
+	fd = ioctl(vm->vmfd, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return;
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		goto out;
+	dsize = sizeof(*d) + h.name_size;
+	descs = calloc(h.num_desc, dsize);
+	if (!descs || pread(fd, descs, dsize * h.num_desc, h.desc_offset) !=
+	    (ssize_t)(dsize * h.num_desc))
+		goto out;
+	for (i = 0; i < h.num_desc; i++) {
+		uint64_t *dst = NULL, v;
+
+		d = (struct kvm_stats_desc *)(descs + i * dsize);
+		if (!strcmp(d->name, "pages_4k"))
+			dst = &st->pages_4k;
+		else if (!strcmp(d->name, "pages_2m"))
+			dst = &st->pages_2m;
+		else if (!strcmp(d->name, "pages_1g"))
+			dst = &st->pages_1g;
+		if (dst && d->size == 1 &&
+		    pread(fd, &v, sizeof(v), h.data_offset + d->offset) == (ssize_t)sizeof(v)) {
+			*dst = v;
+			st->valid = true;
+		}
+	}
+out:
+	free(descs);
+	close(fd);
 }

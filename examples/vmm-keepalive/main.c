@@ -19,39 +19,58 @@
 #include <sys/stat.h>
 
 #include "bench.h"
+#include "common.h"
 #include "state.h"
 
+/* The exit codes every kstate command shares (tools/common.h). */
 enum {
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_DAMAGED = 3,	/* verify: the saved VM is not intact */
-	EXIT_NOSTATE = 4,	/* resume: nothing resumable in the store */
+	EXIT_USAGE = TOOL_EXIT_USAGE,		/* bad command line */
+	EXIT_DAMAGED = TOOL_EXIT_FAILURE,	/* verify: the saved VM is not intact */
+	EXIT_NOSTATE = TOOL_EXIT_NOTFOUND,	/* resume: nothing resumable in the store */
 };
 
 static void usage(FILE *f)
 {
 	fputs("Usage: vmm-keepalive run --store DIR --mem SIZE [--console]\n"
-	      "       vmm-keepalive resume --store DIR [--console] [--late-slots-delay MS]\n"
+	      "       vmm-keepalive resume --store DIR [--console]\n"
 	      "       vmm-keepalive verify --store DIR\n"
 	      "       vmm-keepalive bench --dir DIR [--sizes LIST] [--run-ms MS]\n"
 	      "\n"
 	      "A KVM micro-VMM whose guest RAM lives in a kstate store. SIGTERM or SIGINT\n"
 	      "pauses the guest, seals its state in the store and exits 0; resume maps the\n"
-	      "same RAM again without reading or copying it.\n"
+	      "same RAM again without reading or copying it.  bench measures the blackout,\n"
+	      "from the stop signal to the resumed guest's first real work, against a\n"
+	      "zero-skipping copy of guest RAM to a file.\n"
 	      "\n"
 	      "  -s, --store DIR   kstate store directory (run creates it)\n"
-	      "  -m, --mem SIZE    guest RAM: bytes or K/M/G suffix, multiple of 2M, >= 4M\n"
+	      "  -m, --mem SIZE    guest RAM: bytes or K/M/G suffix, multiple of 2M, 8M to 64G\n"
 	      "  -c, --console     echo the guest's serial output to stderr\n"
-	      "      --late-slots-delay MS\n"
-	      "                    resume, for tests: register guest RAM above the low\n"
-	      "                    memslot MS ms late, so the guest reaches it first\n"
-	      "  -d, --dir DIR     bench: scratch directory (needs room for the largest size)\n"
+	      "  -d, --dir DIR     bench: the kstate stores (memory-backed: tmpfs)\n"
+	      "      --copy-dir DIR\n"
+	      "                    bench: the copy baseline's image (a disk filesystem)\n"
 	      "      --sizes LIST  bench: comma-separated sizes (default 64M,1G,4G,8G)\n"
-	      "      --run-ms MS   bench: guest run time before each suspend (default 500)\n"
+	      "      --dirty LIST  bench: percentages of guest RAM the guest dirties before\n"
+	      "                    each suspend (default 1,10,50)\n"
+	      "      --reps N      bench: samples per size and percentage (default 5)\n"
+	      "      --run-ms MS   bench: guest run time after each resume (default 200)\n"
 	      "  -h, --help        this text\n"
 	      "  -V, --version     print the version\n"
-	      "\n"
-	      "Exit status: 0 ok, 1 error, 2 usage, 3 verify found damage, 4 nothing to\n"
-	      "resume. See vmm-keepalive(1).\n", f);
+	      "\n", f);
+	tool_print_exit_codes(f);
+	fputs("verify exits 1 when the saved VM is damaged, resume 3 when there is nothing\n"
+	      "to resume. See vmm-keepalive(1).\n", f);
+}
+
+/* Milliseconds: decimal digits only. */
+static int parse_ms(const char *text, uint64_t *ms)
+{
+	char *end;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	*ms = strtoull(text, &end, 10);
+	return errno || *end ? -EINVAL : 0;
 }
 
 static void on_stop(int sig)
@@ -73,6 +92,20 @@ void install_stop_handlers(void)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+/* The guest mappings KVM holds now: 4 KiB or 2 MiB, for faults per GiB touched. */
+void json_add_stats(struct json_object *o, struct vm *vm)
+{
+	struct vm_stats st;
+
+	vm_stats(vm, &st);
+	if (!st.valid)
+		return;
+	json_object_object_add(o, "kvm_pages_4k", json_object_new_int64((int64_t)st.pages_4k));
+	json_object_object_add(o, "kvm_pages_2m", json_object_new_int64((int64_t)st.pages_2m));
+	json_object_object_add(o, "dirty_log_manual_protect",
+			       json_object_new_boolean(vm->manual_protect));
 }
 
 void json_add_phases(struct json_object *o, const struct phases *ph)
@@ -127,11 +160,7 @@ static int run_and_suspend(struct vmm_store *vs, struct vm *vm, vm_first_exit_fn
 	json_object_object_add(o, "dirty_pages", json_object_new_int64((int64_t)vs->dirty_pages));
 	json_object_object_add(o, "mem_bytes", json_object_new_int64((int64_t)vm->mem_size));
 	json_object_object_add(o, "pmem", json_object_new_boolean(kstate_region_is_pmem(vs->ram)));
-	if (vm->late_used)
-		json_object_object_add(o, "late_slots_us",
-				       json_object_new_int64((int64_t)vm->late_slots_us));
-	json_object_object_add(o, "ram_mmio_exits",
-			       json_object_new_int64((int64_t)vm->ram_mmio_exits));
+	json_add_stats(o, vm);
 	json_print(o);
 	return 0;
 }
@@ -162,35 +191,48 @@ struct resumed {
 	struct vmm_store *vs;
 	struct phases ph;
 	uint64_t t0;
+	uint64_t first_exit_ns;
 };
 
+static void first_exit(struct vm *vm, void *arg)
+{
+	struct resumed *r = arg;
+
+	(void)vm;
+	r->first_exit_ns = now_ns();
+	phase_end(&r->ph, "first_insn_us");
+}
+
+/* At the guest's first real work: restore_us ends there. */
 static void print_resumed(struct vm *vm, void *arg)
 {
 	struct resumed *r = arg;
 	struct json_object *o;
 
-	phase_end(&r->ph, "first_insn_us");
 	o = json_object_new_object();
 	json_object_object_add(o, "event", json_object_new_string("resumed"));
 	json_object_object_add(o, "generation", json_object_new_int64((int64_t)r->vs->generation));
 	json_object_object_add(o, "guest_counter",
 			       json_object_new_int64((int64_t)vm_guest_shared(vm->mem)->counter));
-	json_object_object_add(o, "restore_us", json_object_new_int64((int64_t)us_since(r->t0)));
+	json_object_object_add(o, "restore_us",
+			       json_object_new_int64((int64_t)(vm->first_work_ns - r->t0) / 1000));
 	json_add_phases(o, &r->ph);
+	json_object_object_add(o, "first_work_us",
+			       json_object_new_int64((int64_t)(vm->first_work_ns -
+							       r->first_exit_ns) / 1000));
+	json_object_object_add(o, "first_work_ok", json_object_new_boolean(vm->first_work_ok));
 	json_object_object_add(o, "mem_bytes", json_object_new_int64((int64_t)vm->mem_size));
-	json_object_object_add(o, "low_slot_bytes",
-			       json_object_new_int64((int64_t)vm->slots[0].size));
-	json_object_object_add(o, "low_slot_us", json_object_new_int64((int64_t)vm->slots_us));
+	json_object_object_add(o, "slot_us", json_object_new_int64((int64_t)vm->slots_us));
 	json_object_object_add(o, "pmem",
 			       json_object_new_boolean(kstate_region_is_pmem(r->vs->ram)));
 	json_print(o);
 }
 
-static int cmd_resume(const char *store, bool console, uint64_t late_delay_ms)
+static int cmd_resume(const char *store, bool console)
 {
 	struct vmm_store vs;
-	struct vm vm = { .console = console, .late_delay_ms = late_delay_ms };
 	struct resumed r = { .vs = &vs };
+	struct vm vm = { .console = console, .on_work = print_resumed, .on_work_arg = &r };
 	int rc;
 
 	install_stop_handlers();
@@ -200,7 +242,7 @@ static int cmd_resume(const char *store, bool console, uint64_t late_delay_ms)
 	if (!rc)
 		rc = vmm_store_restore(&vs, &vm, &r.ph);
 	if (!rc)
-		rc = run_and_suspend(&vs, &vm, print_resumed, &r);
+		rc = run_and_suspend(&vs, &vm, first_exit, &r);
 	vm_destroy(&vm);
 	vmm_store_close(&vs);
 	if (rc == -ESTALE || rc == -ENOENT)
@@ -244,13 +286,16 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "sizes", required_argument, NULL, 'S' },
 		{ "run-ms", required_argument, NULL, 'r' },
-		{ "late-slots-delay", required_argument, NULL, 'L' },
+		{ "copy-dir", required_argument, NULL, 'C' },
+		{ "dirty", required_argument, NULL, 'D' },
+		{ "reps", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	const char *cmd, *store = NULL, *dir = NULL, *sizes = "64M,1G,4G,8G";
-	uint64_t mem = 0, run_ms = 500, late_delay_ms = 0;
+	const char *cmd, *store = NULL, *dir = NULL, *copy_dir = NULL, *sizes = "64M,1G,4G,8G";
+	const char *dirty = "1,10,50";
+	uint64_t mem = 0, run_ms = 200, reps = 5;
 	bool console = false;
 	int c;
 
@@ -258,9 +303,10 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': store = optarg; break;
 		case 'm':
-			if (kstate_size_parse(optarg, &mem) || mem < (4u << 20) || mem % (2u << 20)) {
-				fprintf(stderr, "vmm-keepalive: --mem %s: give a multiple of 2M of "
-					"at least 4M, for example --mem 64M\n", optarg);
+			if (tool_size_parse(optarg, &mem) || mem < (8u << 20) || mem % (2u << 20) ||
+			    mem > ((uint64_t)GUEST_RAM_MAX_GIB << 30)) {
+				fprintf(stderr, "vmm-keepalive: --mem %s: give a multiple of 2M from "
+					"8M to 64G, for example --mem 64M\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -268,16 +314,18 @@ int main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'S': sizes = optarg; break;
 		case 'r':
-			if (kstate_size_parse(optarg, &run_ms) || run_ms == 0) {
+			if (parse_ms(optarg, &run_ms) || run_ms == 0) {
 				fprintf(stderr, "vmm-keepalive: --run-ms %s: give milliseconds\n",
 					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'L':
-			if (kstate_size_parse(optarg, &late_delay_ms) || late_delay_ms > 60000) {
-				fprintf(stderr, "vmm-keepalive: --late-slots-delay %s: give "
-					"milliseconds, at most 60000\n", optarg);
+		case 'C': copy_dir = optarg; break;
+		case 'D': dirty = optarg; break;
+		case 'n':
+			if (parse_ms(optarg, &reps) || reps == 0 || reps > BENCH_REPS_MAX) {
+				fprintf(stderr, "vmm-keepalive: --reps %s: give 1 to %d\n", optarg,
+					BENCH_REPS_MAX);
 				return EXIT_USAGE;
 			}
 			break;
@@ -292,12 +340,12 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 	if (strcmp(cmd, "bench") == 0) {
-		if (!dir) {
-			fprintf(stderr, "vmm-keepalive: bench needs --dir DIR (a scratch directory "
-				"with room for the largest size)\n");
+		if (!dir || !copy_dir) {
+			fprintf(stderr, "vmm-keepalive: bench needs --dir DIR (memory-backed, for "
+				"the stores) and --copy-dir DIR (a disk, for the copy's image)\n");
 			return EXIT_USAGE;
 		}
-		return bench(dir, sizes, run_ms);
+		return bench(dir, copy_dir, sizes, dirty, (unsigned int)reps, run_ms);
 	}
 	if (!store) {
 		fprintf(stderr, "vmm-keepalive: %s needs --store DIR\n", cmd);
@@ -311,7 +359,7 @@ int main(int argc, char **argv)
 		return cmd_run(store, mem, console);
 	}
 	if (strcmp(cmd, "resume") == 0)
-		return cmd_resume(store, console, late_delay_ms);
+		return cmd_resume(store, console);
 	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify(store);
 	fprintf(stderr, "vmm-keepalive: unknown command '%s' (try --help)\n", cmd);

@@ -124,12 +124,11 @@ int vmm_store_create_guest(struct vmm_store *vs, struct vm *vm, uint64_t mem_siz
 			       &vs->live);
 	if (rc)
 		return fail(rc, "%s", kstate_errormsg());
-	rc = vm_create(vm, kstate_region_addr(vs->ram), mem_size, true, false);
+	rc = vm_create(vm, kstate_region_addr(vs->ram), mem_size, VM_DIRTY_LOG);
 	if (rc)
 		return rc;
-	vm_load_guest(vm);
 	/* Written by the VMM, not the guest, so KVM's dirty log does not list them. */
-	rc = kstate_region_persist(vs->ram, 0, GUEST_PD_ADDR + 4096);
+	rc = kstate_region_persist(vs->ram, 0, vm_load_guest(vm));
 	if (rc)
 		return fail(rc, "%s", kstate_errormsg());
 	rc = live_set(vs, VMM_LIVE_RUNNING, 0);
@@ -452,8 +451,7 @@ static int live_check(const struct vmm_live *l, uint64_t generation, char *whybu
  * vmm_store_restore - put the newest saved VM back, ready for vm_run()
  * @ph: phases open, map, vm, vcpu, mark
  *
- * The VM gets the low memslot only; vm_run() registers the rest of guest RAM in
- * the background once the vCPU runs (see VM_LOW_SLOT_SIZE in vmm.h).
+ * All of guest RAM is registered with KVM before the vCPU can run (see vmm.h).
  *
  * Reads a few KiB of records and one page of guest RAM (the guest's counter, for
  * the report); the rest of guest RAM is neither read nor copied: KVM faults its
@@ -490,8 +488,7 @@ int vmm_store_restore(struct vmm_store *vs, struct vm *vm, struct phases *ph)
 	}
 	phase_end(ph, "map_us");
 
-	/* Only the low memslot now: the rest is registered after the vCPU starts. */
-	rc = vm_create(vm, kstate_region_addr(vs->ram), ram_size, true, true);
+	rc = vm_create(vm, kstate_region_addr(vs->ram), ram_size, VM_DIRTY_LOG);
 	if (rc)
 		goto out_quiet;
 	phase_end(ph, "vm_us");
@@ -566,7 +563,7 @@ static const uint8_t *map_file_ro(const char *dir, const char *fname, uint64_t s
  * generation, and guest RAM agrees with the records and with itself: the CRC of the
  * part the guest uses, the guest program bytes, the counter, the check-area sums the
  * guest keeps, the register canary (saved R15 against the guest's copy in RAM) and
- * the high-memory probe.
+ * the high-memory probe and the top-of-RAM probe.
  *
  * Return: 0 when the store could be examined (see @res->failed), or a negative errno.
  */
@@ -649,6 +646,9 @@ int vmm_store_verify(const char *path, struct verify_result *res)
 	CHECK(probe[0] == gs->probe && probe[1] == gs->resume_gen, "high-memory probe at "
 	      "0x%x holds 0x%08x/%u, the guest wrote 0x%08x/%u", GUEST_PROBE_ADDR, probe[0],
 	      probe[1], gs->probe, gs->resume_gen);
+	probe = (const uint32_t *)(ram + res->mem_size - GUEST_TOP_PROBE);
+	CHECK(!gs->top || probe[0] == gs->top, "top-of-RAM probe holds 0x%08x, the guest "
+	      "wrote 0x%08x", probe[0], gs->top);
 	CHECK(vm.vcpu.regs.r15 == gs->canary, "register canary R15=0x%016llx, the guest's "
 	      "copy in RAM 0x%016llx", (unsigned long long)vm.vcpu.regs.r15,
 	      (unsigned long long)gs->canary);

@@ -62,23 +62,25 @@ struct vcpu_state {
 };
 
 /*
- * Guest RAM is two memslots.  Slot 0, [0, VM_LOW_SLOT_SIZE), holds everything the
- * guest needs to run (GDT, program, data page, page tables, stack, check area: see
- * vmm-guest.h); slot 1 is the rest.  Why two: registering a memslot costs time in
- * proportion to its size on a shadow-paging KVM (PVM allocates a reverse-map entry
- * per 4 KiB page: about 60 us for 64 MiB, 7.5 to 11 ms for 8 GiB).  A resume
- * registers slot 0 only, runs the vCPU, and at its first exit starts a thread that
- * registers slot 1 while the guest runs on (KVM allows memslot changes while vCPUs
- * run).  A guest access to slot 1
- * before it exists comes out of KVM_RUN as KVM_EXIT_MMIO; vm_ram_mmio() waits for
- * the thread and does the access on the same memory.  A fresh boot registers both
- * slots up front: only the resume is on anyone's blackout path.
+ * Guest RAM is one memslot, registered before the vCPU first runs, so the guest can
+ * use (and execute from) any address at once.  How a save learns what the guest
+ * wrote: KVM's dirty log, with KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 where KVM has it,
+ * so fetching the log at suspend does not also write-protect every dirty page.
+ * KVM maps 4 KiB pages in any slot that logs dirty pages (kvm_mmu_hugepage_adjust()
+ * returns early for them, whether the log is a bitmap, manually protected with
+ * initially-set bits, or a ring), so a logging VM takes one fault per 4 KiB page it
+ * touches; vm_stats() reports the mappings.  VM_DIRTY_NONE keeps 2 MiB mappings
+ * where the host maps 2 MiB, and the save then persists all of guest RAM.
  */
-#define VM_LOW_SLOT_SIZE	GUEST_USED_END
-#define VM_SLOTS		2
+enum vm_dirty {
+	VM_DIRTY_LOG,		/* KVM dirty log: a save persists what the guest wrote */
+	VM_DIRTY_NONE,		/* no log: huge mappings, a save persists everything */
+};
 
-struct vm_slot {
-	uint64_t gpa, size;	/* guest-physical range; host address is mem + gpa */
+/* Guest mappings KVM holds (its binary statistics), for faults per GiB touched. */
+struct vm_stats {
+	uint64_t pages_4k, pages_2m, pages_1g;
+	bool valid;
 };
 
 struct vm {
@@ -87,20 +89,17 @@ struct vm {
 	size_t run_size;
 	uint8_t *mem;
 	uint64_t mem_size;
-	bool dirty_log;		/* memslots log dirty pages: save persists only those */
-	unsigned int nslots;
-	struct vm_slot slots[VM_SLOTS];
-	/* Slots 1.. registered late, by a thread vm_run() starts (resume only). */
-	bool late_pending;	/* not registered yet, thread not started */
-	bool late_running;	/* thread started, not yet joined */
-	bool late_used;		/* this VM registered slots late (for the reports) */
-	int late_rc;		/* the thread's result, read after joining it */
-	uint64_t late_delay_ms;	/* test: the thread waits this long first */
+	enum vm_dirty dirty;	/* how a save learns what the guest wrote */
+	bool manual_protect;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 is on */
 	uint64_t slots_us;	/* vm_create()'s memslot registration (part of vm_us) */
-	uint64_t late_slots_us;	/* the thread's registration time, delay excluded */
-	pthread_t late_thread;
-	uint64_t ram_mmio_exits;	/* guest RAM accesses vm_ram_mmio() completed */
-	uint64_t *vmm_dirty;	/* pages vm_ram_mmio() wrote: not in KVM's dirty log */
+	/* Reported by the guest through PORT_WORK and PORT_DIRTY (devices.c). */
+	uint64_t first_work_ns;	/* when the guest reported its first work, 0 not yet */
+	bool first_work_ok;	/* ... and whether the top probe held its value */
+	uint32_t dirty_request;	/* pages the guest dirties when it next asks */
+	uint32_t dirty_done;	/* pages it reported dirtied */
+	bool stop_after_dirty;	/* treat that report as a stop request (bench) */
+	void (*on_work)(struct vm *vm, void *arg);	/* called at the first work */
+	void *on_work_arg;
 	bool console;		/* echo the guest's serial lines to stderr */
 	uint32_t resume_gen;	/* what PORT_RESUME returns */
 	uint64_t run_start_ns;	/* host time the timer last started counting */
@@ -123,11 +122,9 @@ static inline uint64_t us_since(uint64_t t0)
 }
 
 /* kvm.c */
-int vm_create(struct vm *vm, void *mem, uint64_t mem_size, bool dirty_log, bool late_slots);
-int vm_late_slots_wait(struct vm *vm);
-int vm_ram_mmio(struct vm *vm, struct kvm_run *run);
+int vm_create(struct vm *vm, void *mem, uint64_t mem_size, enum vm_dirty dirty);
 void vm_destroy(struct vm *vm);
-void vm_load_guest(struct vm *vm);
+uint64_t vm_load_guest(struct vm *vm);
 int vm_setup_fresh_vcpu(struct vm *vm);
 typedef void (*vm_first_exit_fn)(struct vm *vm, void *arg);
 int vm_run(struct vm *vm, vm_first_exit_fn first_exit, void *arg);
@@ -135,6 +132,7 @@ int vm_pause(struct vm *vm);
 int vm_get_state(struct vm *vm);
 int vm_set_state(struct vm *vm);
 int vm_dirty_bitmap(struct vm *vm, uint64_t **bitmap);
+void vm_stats(struct vm *vm, struct vm_stats *st);
 void vcpu_state_free(struct vcpu_state *st);
 int vcpu_state_alloc_xsave(struct vcpu_state *st, uint32_t size);
 const struct guest_shared *vm_guest_shared(const uint8_t *mem);

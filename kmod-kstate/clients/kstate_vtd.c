@@ -50,6 +50,7 @@
 #include <linux/pci.h>
 #include <linux/random.h>
 #include <linux/sched/clock.h>
+#include <linux/version.h>
 #include <asm/cacheflush.h>
 #include <kstate/client.h>
 
@@ -818,10 +819,36 @@ static void vtd_status(struct kstate_client *client)
 	mutex_unlock(&v->lock);
 }
 
+/*
+ * The final save: from now until the reboot the tables must stay exactly what was saved
+ * (kstate records their CRC), so the test knobs, which change a leaf or the device's
+ * buffer, are refused.  Translation stays on: the device keeps DMA-ing through them.
+ */
+static int vtd_freeze(struct kstate_client *client)
+{
+	struct vtd *v = kstate_client_priv(client);
+
+	mutex_lock(&v->lock);
+	v->frozen = true;
+	mutex_unlock(&v->lock);
+	return 0;
+}
+
+static void vtd_thaw(struct kstate_client *client)
+{
+	struct vtd *v = kstate_client_priv(client);
+
+	mutex_lock(&v->lock);
+	v->frozen = false;
+	mutex_unlock(&v->lock);
+}
+
 static const struct kstate_client_ops vtd_ops = {
 	.save = vtd_save,
 	.restore = vtd_restore,
 	.status = vtd_status,
+	.freeze = vtd_freeze,
+	.thaw = vtd_thaw,
 };
 
 /* ---------------------------------------------------------------------------------- */
@@ -946,8 +973,14 @@ MODULE_PARM_DESC(fault_test, "N: clear the leaf of DMA page N, check the unit fa
  * machine_shutdown(), so after pci_device_shutdown() took Bus Master away: give it back
  * and start the DMA, without waiting.  Interrupts are off; no locks.
  */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+static void vtd_dump(struct kmsg_dumper *dumper, struct kmsg_dump_detail *detail)
+{
+	enum kmsg_dump_reason reason = detail->reason;
+#else
 static void vtd_dump(struct kmsg_dumper *dumper, enum kmsg_dump_reason reason)
 {
+#endif
 	struct vtd *v = container_of(dumper, struct vtd, dumper);
 	u16 cmd;
 
@@ -1061,26 +1094,44 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	if (v->pdev)
 		return -EBUSY;		/* one device per unit is all this client drives */
-	rc = pcim_enable_device(pdev);
+	rc = pci_enable_device_mem(pdev);
 	if (rc)
 		return rc;
-	rc = pcim_iomap_regions(pdev, BIT(0), "kstate_vtd");
+	rc = pci_request_region(pdev, 0, "kstate_vtd");
 	if (rc)
-		return rc;
-	v->bar = pcim_iomap_table(pdev)[0];
+		goto out_disable;
+	v->bar = pci_iomap(pdev, 0, 0);
+	if (!v->bar) {
+		rc = -ENOMEM;
+		goto out_release;
+	}
 	if (readl(v->bar + EDU_ID) != EDU_ID_VALUE) {
 		dev_err(&pdev->dev, "not an edu device (id %#x)\n", readl(v->bar + EDU_ID));
-		return -ENODEV;
+		rc = -ENODEV;
+		goto out_unmap;
 	}
 	v->pdev = pdev;
 	v->sid = PCI_DEVID(pdev->bus->number, pdev->devfn);
 	return 0;
+out_unmap:
+	pci_iounmap(pdev, v->bar);
+	v->bar = NULL;
+out_release:
+	pci_release_region(pdev, 0);
+out_disable:
+	pci_disable_device(pdev);
+	return rc;
 }
 
 static void edu_remove(struct pci_dev *pdev)
 {
-	if (vtd.pdev == pdev)
-		vtd.pdev = NULL;
+	if (vtd.pdev != pdev)
+		return;
+	pci_iounmap(pdev, vtd.bar);
+	pci_release_region(pdev, 0);
+	pci_disable_device(pdev);
+	vtd.bar = NULL;
+	vtd.pdev = NULL;
 }
 
 static const struct pci_device_id edu_ids[] = {

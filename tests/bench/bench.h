@@ -37,6 +37,8 @@ uint64_t bench_minflt(void);
 int bench_parse_sizes(const char *list, struct bench_opts *o);
 void bench_region_name(char *buf, size_t len, uint64_t size);
 double bench_median(double *v, unsigned int n);
+struct json_object;
+struct json_object *bench_stat_json(const double *v, unsigned int n, double *median);
 FILE *bench_csv_open(const char *path, const char *header);
 void bench_die(const char *what, int rc);
 int bench_store_create(struct kstate_ctx *ctx, const char *dir, struct kstate_store **out);
@@ -56,11 +58,12 @@ int bench_restore_open(struct kstate_ctx *ctx, const char *dir, const char *name
 		       struct bench_restore *r);
 void bench_restore_close(struct bench_restore *r);
 
-/* restore.c, save.c, touch.c: one function per subcommand, 0 or an exit code */
+/* restore.c, restore_touch.c, save.c, touch.c: one function per subcommand, 0 or an exit code */
 int bench_setup(struct kstate_ctx *ctx, const struct bench_opts *o);
 int bench_restore(struct kstate_ctx *ctx, const struct bench_opts *o);
-int bench_map_vs_copy(struct kstate_ctx *ctx, const struct bench_opts *o);
+int bench_restore_touch(struct kstate_ctx *ctx, const struct bench_opts *o);
 int bench_save(struct kstate_ctx *ctx, const struct bench_opts *o);
+int bench_commit(struct kstate_ctx *ctx, const struct bench_opts *o);
 int bench_first_touch(struct kstate_ctx *ctx, const struct bench_opts *o);
 
 #endif /* KSTATE_BENCH_H */

@@ -18,21 +18,26 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: kstate-bench setup       --dir DIR --sizes LIST [--fill MAX|all]\n"
 		"       kstate-bench restore     --dir DIR --sizes LIST [--reps N] [--csv FILE]\n"
-		"       kstate-bench map-vs-copy --dir DIR --sizes LIST [--reps N] [--csv FILE]\n"
+		"       kstate-bench restore-touch --dir DIR --sizes LIST [--reps N] [--csv FILE]\n"
 		"       kstate-bench save        --dir DIR [--bytes SIZE] [--record SIZE] [--reps N]\n"
 		"                                [--csv FILE]\n"
+		"       kstate-bench commit      --dir DIR [--bytes SIZE] [--record SIZE] [--reps N]\n"
 		"       kstate-bench first-touch --dir DIR --sizes SIZE [--write] [--reps N]\n"
 		"                                [--csv FILE]\n"
 		"\n"
 		"Measures kstate's restore and save paths against copying the same bytes, and\n"
 		"prints one JSON object with medians and ratios; --csv keeps every sample.\n"
 		"setup creates a store in DIR with one region per size (named after it);\n"
-		"restore, map-vs-copy and first-touch restore those regions.\n"
+		"restore and first-touch restore those regions.  restore-touch makes its own\n"
+		"store per size under DIR, restores it by mapping and touching 0/10/100 %%\n"
+		"of it, and by copying it (zero pages skipped, one thread per CPU).  save\n"
+		"times durable commits against memcpy and libpmem2's non-temporal copy; commit\n"
+		"only commits (--reps of them), for counting what a commit costs.\n"
 		"\n"
 		"  -d, --dir DIR      store directory (setup and save create it)\n"
 		"  -s, --sizes LIST   comma-separated sizes, K/M/G suffixes, multiples of 4K\n"
 		"  -f, --fill MAX     setup: write real bytes into every region up to MAX bytes\n"
-		"                     (or 'all'); map-vs-copy reads them\n"
+		"                     (or 'all')\n"
 		"  -b, --bytes SIZE   save: payload bytes (default 256M)\n"
 		"  -r, --record SIZE  save: bytes per record (default 64K)\n"
 		"  -n, --reps N       rounds, each measuring every variant once (default 9, max 256)\n"
@@ -67,6 +72,7 @@ int main(int argc, char **argv)
 	};
 	struct kstate_ctx *ctx = NULL;
 	const char *cmd;
+	bool sized;
 	int c, rc = 0;
 
 	tool_set_name("kstate-bench");
@@ -128,11 +134,11 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!cmd || optind < argc)
-		return tool_usage_error("give one command: setup, restore, map-vs-copy, save "
-					"or first-touch");
-	if (!o.dir || (strcmp(cmd, "save") && !o.nsizes))
-		return tool_usage_error("%s needs --dir%s", cmd,
-					strcmp(cmd, "save") ? " and --sizes" : "");
+		return tool_usage_error("give one command: setup, restore, restore-touch, save, "
+					"commit or first-touch");
+	sized = strcmp(cmd, "save") && strcmp(cmd, "commit");
+	if (!o.dir || (sized && !o.nsizes))
+		return tool_usage_error("%s needs --dir%s", cmd, sized ? " and --sizes" : "");
 	if (!o.record || !o.bytes)
 		return tool_usage_error("--bytes and --record must not be 0");
 	rc = tool_ctx_new(&ctx);
@@ -142,10 +148,12 @@ int main(int argc, char **argv)
 		rc = bench_setup(ctx, &o);
 	else if (!strcmp(cmd, "restore"))
 		rc = bench_restore(ctx, &o);
-	else if (!strcmp(cmd, "map-vs-copy"))
-		rc = bench_map_vs_copy(ctx, &o);
+	else if (!strcmp(cmd, "restore-touch"))
+		rc = bench_restore_touch(ctx, &o);
 	else if (!strcmp(cmd, "save"))
 		rc = bench_save(ctx, &o);
+	else if (!strcmp(cmd, "commit"))
+		rc = bench_commit(ctx, &o);
 	else if (!strcmp(cmd, "first-touch"))
 		rc = bench_first_touch(ctx, &o);
 	else

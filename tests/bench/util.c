@@ -79,6 +79,28 @@ double bench_median(double *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/*
+ * Every sample of one measurement, in the order taken, with its median and range:
+ * {"median_ns", "min_ns", "max_ns", "samples_ns": [...]}.  @median gets the median.
+ */
+struct json_object *bench_stat_json(const double *v, unsigned int n, double *median)
+{
+	struct json_object *j = json_object_new_object(), *arr = json_object_new_array();
+	double sorted[BENCH_MAX_REPS];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		sorted[i] = v[i];
+		json_object_array_add(arr, json_object_new_double(v[i]));
+	}
+	*median = bench_median(sorted, n);
+	json_object_object_add(j, "median_ns", json_object_new_double(*median));
+	json_object_object_add(j, "min_ns", json_object_new_double(n ? sorted[0] : 0));
+	json_object_object_add(j, "max_ns", json_object_new_double(n ? sorted[n - 1] : 0));
+	json_object_object_add(j, "samples_ns", arr);
+	return j;
+}
+
 /* Raw samples, appended: scripts/bench plots them. NULL path: no CSV. */
 FILE *bench_csv_open(const char *path, const char *header)
 {

@@ -81,7 +81,7 @@ def decode_release(field):
 
 
 # ---- section 4: the common prefix ----
-def check_common(buf, magic, size):
+def check_common(buf, magic, size, incompat_known=0):
     if len(buf) < 32:
         raise Refused("EOVERFLOW", "shorter than a header")
     if buf[0:8] != magic:
@@ -94,10 +94,11 @@ def check_common(buf, magic, size):
         raise Refused("EOVERFLOW", "truncated header")
     if crc32c(buf[:size - 4]) != u32(buf, size - 4):
         raise Refused("EBADMSG", "header checksum mismatch")
-    if u32(buf, 24) != 0:  # no incompat bit is known in 1.0
+    # section 10: the only known incompat bit is the manifest's bit 0 (region CRCs)
+    if u32(buf, 24) & ~incompat_known:
         raise Refused("EOPNOTSUPP", "unknown incompat feature")
     return {"minor": u16(buf, 10), "compat": u32(buf, 16), "ro_compat": u32(buf, 20),
-            "flags": u32(buf, 28)}
+            "incompat": u32(buf, 24), "flags": u32(buf, 28)}
 
 
 # ---- section 7: store header ----
@@ -116,7 +117,8 @@ def decode_store_header(buf):
 
 # ---- section 6: manifests ----
 def decode_manifest(buf):
-    h = check_common(buf, b"KSTATMAN", 256)
+    h = check_common(buf, b"KSTATMAN", 256, incompat_known=0x1)
+    region_crc = h["incompat"] & 0x1
     if h["flags"]:
         raise Refused("EPROTO", "unknown manifest flags")
     if any(buf[176:252]):
@@ -150,13 +152,15 @@ def decode_manifest(buf):
              "client_version": u32(buf, o + 56)}
         if e["kind"] not in (1, 2):
             raise Refused("EOPNOTSUPP", f"entry {i}: unknown kind")
-        if e["flags"] & ~0x1:
+        if e["flags"] & ~0x3:
             raise Refused("EPROTO", f"entry {i}: unknown flags")
+        if e["flags"] & 0x2 and (e["kind"] != 2 or not region_crc):
+            raise Refused("EPROTO", f"entry {i}: region CRC flag where it is not allowed")
         if not 1 <= e["generation"] <= gen:
             raise Refused("EUCLEAN", f"entry {i}: generation out of range")
         if e["kind"] == 1 and e["size"] < 256:
             raise Refused("EUCLEAN", f"entry {i}: record file smaller than its header")
-        if e["kind"] == 2 and (e["crc"] or e["client_version"]):
+        if e["kind"] == 2 and ((e["crc"] and not e["flags"] & 0x2) or e["client_version"]):
             raise Refused("EUCLEAN", f"entry {i}: region with a crc or client version")
         key = (e["kind"], name.encode())
         if prev is not None and key <= prev:
@@ -471,6 +475,14 @@ def main():
                    "manifest: record file entry below 256 bytes")
     expect_refused(decode_manifest, man(entries=[(128 + 48, "<I", 1)]), "EUCLEAN",
                    "manifest: region with a crc")
+    # A region frozen for a reboot: its crc with entry flag 0x2, under incompat bit 0.
+    frozen = [(128 + 48, "<I", 0xCAFE), (128 + 54, "<H", 0x2)]
+    expect_refused(decode_manifest, man(entries=frozen), "EPROTO",
+                   "manifest: region crc flag without the incompat bit")
+    got = decode_manifest(bytes(man([(24, "<I", 0x1)], frozen)))["entries"][2]
+    check(got["crc"] == 0xCAFE and got["flags"] == 0x2, "manifest: region crc under bit 0")
+    expect_refused(decode_manifest, man([(24, "<I", 0x1)], [(54, "<H", 0x2)]), "EPROTO",
+                   "manifest: region crc flag on a record file")
     expect_refused(decode_manifest, man(entries=[(64, "<B", ord("a"))]), "EUCLEAN",
                    "manifest: entries out of order")
     expect_refused(decode_manifest, man(entries=[(31, "<B", ord("x"))]), "EUCLEAN",

@@ -58,6 +58,38 @@ static void test_crc32c_combine(void **state)
 	}
 }
 
+/* Combining across lengths with many bits set, up to 24 MiB, against a direct CRC. */
+static void test_crc32c_combine_long(void **state)
+{
+	static const size_t splits[] = { 1, 4095, 65536 + 17, (3 << 20) + 5, (7 << 20) - 1 };
+	size_t len = 24 << 20, i;
+	u8 *data = malloc(len);
+	u32 whole, head, rest, hdr12, hdr16;
+
+	(void)state;
+	for (i = 0; i < len; i++)
+		data[i] = (u8)(i * 2654435761U >> 13);
+	whole = kstate_crc32c(data, len);
+	for (i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		head = kstate_crc32c(data, splits[i]);
+		rest = kstate_crc32c(data + splits[i], len - splits[i]);
+		assert_int_equal(kstate_crc32c_combine(head, rest, len - splits[i]), whole);
+	}
+	/*
+	 * Linear in the first CRC, as the writer uses it: crc(16-byte header || body) from
+	 * crc(first 12 header bytes || body).
+	 */
+	hdr12 = kstate_crc32c(data, 12);
+	hdr16 = kstate_crc32c(data, 16);
+	assert_int_equal(kstate_crc32c_combine(hdr16 ^ hdr12,
+					       kstate_crc32c_combine(hdr12,
+								     kstate_crc32c(data + 16, len - 16),
+								     len - 16),
+					       len - 16),
+			 whole);
+	free(data);
+}
+
 static void test_names(void **state)
 {
 	static const char *good[] = { "a", "Z", "0", "iommu-demo", "kv_demo2",
@@ -682,6 +714,72 @@ static void test_manifest_entries_rules(void **state)
 	free(buf);
 }
 
+/* Regions frozen for a reboot carry a CRC: entry flag 0x2 under manifest incompat bit 0. */
+static void test_manifest_region_crc(void **state)
+{
+	struct kstate_manifest_info mi = { 0 }, out;
+	struct kstate_entry e[2], got;
+	struct kstate_manifest_entry me;
+	size_t len;
+	u8 *buf = read_data("golden-manifest-sealed", &len), *orig = malloc(len);
+	u8 *e0 = buf + 256, *e2 = buf + 256 + 128, mbuf[512];
+
+	(void)state;
+	memcpy(orig, buf, len);
+	e2[48] = 1;				/* region CRC, flag, but no feature bit */
+	e2[54] = KSTATE_ENTRY_F_REGION_CRC;
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), -EPROTO);
+	put_le32(buf + 24, KSTATE_MANIFEST_INCOMPAT_REGION_CRC);
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), 0);
+	kstate_manifest_entry_get(buf, 2, &got);
+	assert_int_equal(got.crc, 1);
+	assert_int_equal(got.flags, KSTATE_ENTRY_F_REGION_CRC);
+	e2[54] = 0;				/* a CRC without the flag */
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), -EUCLEAN);
+	e2[54] = KSTATE_ENTRY_F_REGION_CRC;
+	e0[54] |= KSTATE_ENTRY_F_REGION_CRC;	/* the flag on a record file */
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), -EPROTO);
+	/* The bit alone, with no such entry, is still a valid manifest. */
+	memcpy(buf, orig, len);
+	put_le32(buf + 24, KSTATE_MANIFEST_INCOMPAT_REGION_CRC);
+	fix_manifest_crcs(buf, len);
+	assert_int_equal(kstate_manifest_decode(buf, len, &out, NULL), 0);
+
+	/* The encoder sets the bit when an entry needs it, and only then. */
+	memset(e, 0, sizeof(e));
+	mi.generation = 2;
+	mi.state = KSTATE_MANIFEST_SEALED;
+	mi.entry_count = 2;
+	strcpy(e[0].name, "a");
+	strcpy(e[1].name, "b");
+	e[0].kind = e[1].kind = KSTATE_ENTRY_REGION;
+	e[0].generation = e[1].generation = 1;
+	e[0].size = e[1].size = 4096;
+	assert_int_equal(kstate_manifest_encode(mbuf, sizeof(mbuf), &mi, e), 0);
+	assert_int_equal(kstate_manifest_decode(mbuf, kstate_manifest_size(2), &out, NULL), 0);
+	assert_int_equal(out.incompat, 0);
+	e[1].flags = KSTATE_ENTRY_F_KERNEL | KSTATE_ENTRY_F_REGION_CRC;
+	e[1].crc = 0xdeadbeef;
+	assert_int_equal(kstate_manifest_encode(mbuf, sizeof(mbuf), &mi, e), 0);
+	assert_int_equal(kstate_manifest_decode(mbuf, kstate_manifest_size(2), &out, NULL), 0);
+	assert_int_equal(out.incompat, KSTATE_MANIFEST_INCOMPAT_REGION_CRC);
+	kstate_manifest_entry_get(mbuf, 1, &got);
+	assert_int_equal(got.crc, 0xdeadbeef);
+	/* One entry on its own (from the module): a region may carry it, a record file not. */
+	kstate_entry_encode(&me, &e[1]);
+	assert_int_equal(kstate_entry_decode(&me, 2, &got), 0);
+	e[1].kind = KSTATE_ENTRY_RECORDS;
+	e[1].size = 4096;
+	kstate_entry_encode(&me, &e[1]);
+	assert_int_equal(kstate_entry_decode(&me, 2, &got), -EPROTO);
+	free(orig);
+	free(buf);
+}
+
 static void test_manifest_encode_rejects(void **state)
 {
 	struct kstate_manifest_info mi = { 0 };
@@ -806,6 +904,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32c_check_value),
 		cmocka_unit_test(test_crc32c_combine),
+		cmocka_unit_test(test_crc32c_combine_long),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_filenames),
 		cmocka_unit_test(test_golden_records_reencode),
@@ -829,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_truncation),
 		cmocka_unit_test(test_manifest_features_and_state),
 		cmocka_unit_test(test_manifest_entries_rules),
+		cmocka_unit_test(test_manifest_region_crc),
 		cmocka_unit_test(test_manifest_encode_rejects),
 		cmocka_unit_test(test_store_header_rules),
 		cmocka_unit_test(test_no_read_past_buffer),

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * test-grub - daxfs-setup apply: the GRUB_CMDLINE_LINUX edit on temporary copies of
- * /etc/default/grub: added once, idempotent, backed up, other words kept, a different
- * reservation refused without force, dry run writes nothing.
+ * test-grub - daxfs-setup apply's boot configuration, on sample roots: the reservation
+ * goes into etc/default/grub.d/kstate.cfg and nowhere else; memmap= anywhere in the
+ * effective configuration (GRUB_CMDLINE_LINUX_DEFAULT, a grub.d file, a backslash-
+ * continued value) is seen; a second run changes nothing; a different reservation of
+ * ours needs force (and is backed up once); a grub.d file that overrides ours is
+ * caught; kernel-install's etc/kernel/cmdline is recognised.
  */
 #include "helpers.h"
 #include "grub.h"
@@ -23,19 +26,35 @@ static const char debian_grub[] =
 	"# Uncomment to disable graphical terminal (grub-pc only)\n"
 	"#GRUB_TERMINAL=console\n";
 
+/* What Debian's cloud images add (50-cloudimg-settings.cfg), with a reservation. */
+static const char cloud_cfg[] =
+	"# Cloud Image specific Grub settings for Generic Cloud Images\n"
+	"GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0 memmap=2G!8G\"\n"
+	"GRUB_TIMEOUT=0\n";
+
+/* A value continued over two lines, as people write long command lines. */
+static const char continued_grub[] =
+	"GRUB_DEFAULT=0\n"
+	"GRUB_CMDLINE_LINUX=\"console=ttyS0,115200 \\\n"
+	"    memmap=1G!4G quiet\"\n";
+
 struct fx {
-	char *dir;
-	char *file;
-	char *bak;
+	char *root;
 };
 
 static int setup(void **state)
 {
+	static const char *const dirs[] = { "etc", "etc/default", "etc/default/grub.d" };
 	struct fx *f = calloc(1, sizeof(*f));
+	size_t i;
 
-	f->dir = make_tmpdir();
-	f->file = path_in(f->dir, "grub");
-	f->bak = path_in(f->dir, "grub.daxfs-setup.bak");
+	f->root = make_tmpdir();
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *p = path_in(f->root, "%s", dirs[i]);
+
+		assert_int_equal(mkdir(p, 0755), 0);
+		free(p);
+	}
 	*state = f;
 	return 0;
 }
@@ -44,27 +63,35 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	free(f->file);
-	free(f->bak);
-	remove_tree(f->dir);
+	remove_tree(f->root);
 	free(f);
 	return 0;
 }
 
-static char *slurp(const char *path)
+static void put(struct fx *f, const char *rel, const char *text)
 {
+	char *p = path_in(f->root, "%s", rel);
+
+	write_whole(p, text, strlen(text));
+	free(p);
+}
+
+static char *slurp(struct fx *f, const char *rel)
+{
+	char *p = path_in(f->root, "%s", rel);
 	size_t len;
-	char *buf = read_whole(path, &len), *s = strndup(buf, len);
+	char *buf = read_whole(p, &len), *s = strndup(buf, len);
 
 	free(buf);
+	free(p);
 	return s;
 }
 
-static int set(struct fx *f, const char *param, unsigned int flags, bool *changed)
+static int set(struct fx *f, const char *param, unsigned int flags, bool *changed,
+	       char *err, size_t errlen)
 {
 	struct grub_change ch;
-	char err[512];
-	int rc = grub_set_memmap(f->file, param, flags, &ch, err, sizeof(err));
+	int rc = grub_set_memmap(f->root, param, flags, &ch, err, errlen);
 
 	if (changed)
 		*changed = ch.changed;
@@ -72,147 +99,170 @@ static int set(struct fx *f, const char *param, unsigned int flags, bool *change
 	return rc;
 }
 
-static void test_add_then_idempotent(void **state)
+static void test_dropin_then_idempotent(void **state)
 {
 	struct fx *f = *state;
-	char *after, *again, *bak;
+	struct boot_config bc;
+	char err[1024], *cfg, *grub;
 	bool changed;
-	struct stat st;
 
-	write_whole(f->file, debian_grub, strlen(debian_grub));
-	chmod(f->file, 0644);
-	assert_int_equal(set(f, "memmap=4G!21G", 0, &changed), 0);
+	put(f, "etc/default/grub", debian_grub);
+	assert_int_equal(set(f, "memmap=4G!21G", 0, &changed, err, sizeof(err)), 0);
 	assert_true(changed);
-	after = slurp(f->file);
-	assert_non_null(strstr(after, "\nGRUB_CMDLINE_LINUX=\"memmap=4G!21G\"\n"));
-	assert_non_null(strstr(after, "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"));
-	assert_int_equal(strlen(after), strlen(debian_grub) + strlen("memmap=4G!21G"));
-	bak = slurp(f->bak);
-	assert_string_equal(bak, debian_grub);
-	assert_int_equal(stat(f->file, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0644);
+	/* The distribution's file is never touched. */
+	grub = slurp(f, "etc/default/grub");
+	assert_string_equal(grub, debian_grub);
+	cfg = slurp(f, GRUB_DROPIN);
+	assert_non_null(strstr(cfg, "\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX "
+				    "memmap=4G!21G\"\n"));
+	assert_int_equal(boot_config_read(f->root, &bc, err, sizeof(err)), 0);
+	assert_string_equal(bc.effective, "memmap=4G!21G");
+	assert_string_equal(bc.ours, "memmap=4G!21G");
+	assert_string_equal(bc.others, "");
+	boot_config_release(&bc);
 
-	/* Again: nothing changes, not even the backup. */
-	unlink(f->bak);
-	assert_int_equal(set(f, "memmap=4G!21G", 0, &changed), 0);
+	/* Again: nothing changes, and no backup appears. */
+	assert_int_equal(set(f, "memmap=4G!21G", 0, &changed, err, sizeof(err)), 0);
 	assert_false(changed);
-	again = slurp(f->file);
-	assert_string_equal(again, after);
-	assert_false(file_exists(f->dir, "grub.daxfs-setup.bak"));
-	free(after);
-	free(again);
-	free(bak);
+	assert_false(file_exists(f->root, GRUB_DROPIN ".bak"));
+	free(cfg);
+	cfg = slurp(f, GRUB_DROPIN);
+	assert_non_null(strstr(cfg, "memmap=4G!21G"));
+	free(cfg);
+	free(grub);
 }
 
-static void test_keeps_other_words(void **state)
+static void test_sees_default_and_griddrop(void **state)
 {
-	static const char text[] =
-		"#GRUB_CMDLINE_LINUX=\"commented out\"\n"
-		"GRUB_CMDLINE_LINUX=\"old\"\n"
-		"GRUB_CMDLINE_LINUX=\"console=ttyS0,115200  memmap=64M$0x7000000 quiet\" # keep\n";
 	struct fx *f = *state;
-	char *after;
-
-	write_whole(f->file, text, strlen(text));
-	assert_int_equal(set(f, "memmap=512M!1G", 0, NULL), 0);
-	after = slurp(f->file);
-	assert_string_equal(after,
-		"#GRUB_CMDLINE_LINUX=\"commented out\"\n"
-		"GRUB_CMDLINE_LINUX=\"old\"\n"
-		"GRUB_CMDLINE_LINUX=\"console=ttyS0,115200 memmap=64M$0x7000000 quiet "
-		"memmap=512M!1G\" # keep\n");
-	free(after);
-}
-
-static void test_refuses_other_reservation(void **state)
-{
-	static const char text[] = "GRUB_CMDLINE_LINUX='quiet memmap=4G!12G'\n";
-	struct fx *f = *state;
-	char *after;
+	char err[1024];
 	bool changed = true;
 
-	write_whole(f->file, text, strlen(text));
-	assert_int_equal(set(f, "memmap=8G!12G", 0, &changed), -EEXIST);
+	/* memmap= in GRUB_CMDLINE_LINUX_DEFAULT of a cloud image's grub.d file. */
+	put(f, "etc/default/grub", debian_grub);
+	put(f, "etc/default/grub.d/50-cloudimg-settings.cfg", cloud_cfg);
+	assert_int_equal(set(f, "memmap=4G!21G", 0, &changed, err, sizeof(err)), -EEXIST);
 	assert_false(changed);
-	after = slurp(f->file);
-	assert_string_equal(after, text);
-	free(after);
-	assert_false(file_exists(f->dir, "grub.daxfs-setup.bak"));
+	assert_non_null(strstr(err, "memmap=2G!8G"));
+	assert_non_null(strstr(err, "50-cloudimg-settings.cfg"));
+	assert_false(file_exists(f->root, GRUB_DROPIN));
+	/* The same reservation already there: nothing to add, not a second one. */
+	assert_int_equal(set(f, "memmap=2G!8G", 0, &changed, err, sizeof(err)), 0);
+	assert_false(changed);
+	assert_false(file_exists(f->root, GRUB_DROPIN));
+	/* Force does not make daxfs-setup edit someone else's file. */
+	assert_int_equal(set(f, "memmap=4G!21G", GRUB_FORCE, NULL, err, sizeof(err)), -EEXIST);
+}
 
-	assert_int_equal(set(f, "memmap=8G!12G", GRUB_FORCE, &changed), 0);
+static void test_continuation_line(void **state)
+{
+	struct fx *f = *state;
+	struct boot_config bc;
+	char err[1024], *grub;
+
+	put(f, "etc/default/grub", continued_grub);
+	assert_int_equal(boot_config_read(f->root, &bc, err, sizeof(err)), 0);
+	assert_string_equal(bc.others, "memmap=1G!4G");
+	boot_config_release(&bc);
+	assert_int_equal(set(f, "memmap=1G!4G", 0, NULL, err, sizeof(err)), 0);
+	assert_int_equal(set(f, "memmap=2G!4G", 0, NULL, err, sizeof(err)), -EEXIST);
+	grub = slurp(f, "etc/default/grub");
+	assert_string_equal(grub, continued_grub);
+	free(grub);
+}
+
+static void test_our_other_reservation_needs_force(void **state)
+{
+	struct fx *f = *state;
+	char err[1024], *bak, *old;
+	bool changed = true;
+
+	put(f, "etc/default/grub", debian_grub);
+	assert_int_equal(set(f, "memmap=4G!12G", 0, NULL, err, sizeof(err)), 0);
+	old = slurp(f, GRUB_DROPIN);
+	assert_int_equal(set(f, "memmap=8G!12G", 0, &changed, err, sizeof(err)), -EEXIST);
+	assert_false(changed);
+	assert_non_null(strstr(err, "--force"));
+	assert_int_equal(set(f, "memmap=8G!12G", GRUB_FORCE, &changed, err, sizeof(err)), 0);
 	assert_true(changed);
-	after = slurp(f->file);
-	assert_string_equal(after, "GRUB_CMDLINE_LINUX='quiet memmap=8G!12G'\n");
-	free(after);
+	bak = slurp(f, GRUB_DROPIN ".bak");
+	assert_string_equal(bak, old);
+	free(bak);
+	free(old);
 }
 
-static void test_appends_missing_line(void **state)
+static void test_override_caught(void **state)
 {
-	static const char text[] = "GRUB_DEFAULT=0";
 	struct fx *f = *state;
-	char *after;
+	char err[1024];
 
-	write_whole(f->file, text, strlen(text));
-	assert_int_equal(set(f, "memmap=2G!5G,2G!9G", 0, NULL), 0);
-	after = slurp(f->file);
-	assert_string_equal(after, "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"memmap=2G!5G,2G!9G\"\n");
-	free(after);
-}
-
-static void test_unquoted_value(void **state)
-{
-	static const char text[] = "GRUB_CMDLINE_LINUX=quiet\n";
-	struct fx *f = *state;
-	char *after;
-
-	write_whole(f->file, text, strlen(text));
-	assert_int_equal(set(f, "memmap=1G!4G", 0, NULL), 0);
-	after = slurp(f->file);
-	assert_string_equal(after, "GRUB_CMDLINE_LINUX=\"quiet memmap=1G!4G\"\n");
-	free(after);
+	put(f, "etc/default/grub", debian_grub);
+	put(f, "etc/default/grub.d/zz-local.cfg", "GRUB_CMDLINE_LINUX=\"quiet\"\n");
+	assert_int_equal(set(f, "memmap=4G!21G", 0, NULL, err, sizeof(err)), -EMEDIUMTYPE);
+	assert_non_null(strstr(err, "sourced after it"));
+	assert_false(file_exists(f->root, GRUB_DROPIN));
 }
 
 static void test_dry_run_writes_nothing(void **state)
 {
 	struct fx *f = *state;
 	struct grub_change ch;
-	char err[512], *after;
+	char err[1024];
 
-	write_whole(f->file, debian_grub, strlen(debian_grub));
-	assert_int_equal(grub_set_memmap(f->file, "memmap=4G!21G", GRUB_DRY_RUN, &ch, err,
+	put(f, "etc/default/grub", debian_grub);
+	assert_int_equal(grub_set_memmap(f->root, "memmap=4G!21G", GRUB_DRY_RUN, &ch, err,
 					 sizeof(err)), 0);
 	assert_true(ch.changed);
-	assert_string_equal(ch.new_line, "GRUB_CMDLINE_LINUX=\"memmap=4G!21G\"");
-	assert_null(ch.backup);
+	assert_false(file_exists(f->root, GRUB_DROPIN));
 	grub_change_release(&ch);
-	after = slurp(f->file);
-	assert_string_equal(after, debian_grub);
-	free(after);
-	assert_false(file_exists(f->dir, "grub.daxfs-setup.bak"));
 }
 
 static void test_rejects_bad_input(void **state)
 {
 	struct fx *f = *state;
+	char err[1024], *p;
 
-	write_whole(f->file, debian_grub, strlen(debian_grub));
-	assert_int_equal(set(f, "memmap=4G$21G", 0, NULL), -EINVAL);
-	assert_int_equal(set(f, "memmap=4G!21G quiet", 0, NULL), -EINVAL);
-	assert_int_equal(set(f, "quiet", 0, NULL), -EINVAL);
-	unlink(f->file);
-	assert_int_equal(set(f, "memmap=4G!21G", 0, NULL), -ENOENT);
+	put(f, "etc/default/grub", debian_grub);
+	assert_int_equal(set(f, "memmap=4G$21G", 0, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(set(f, "memmap=4G!21G quiet", 0, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(set(f, "memmap=4G!21G\"; reboot", 0, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(set(f, "mem=4G", 0, NULL, err, sizeof(err)), -EINVAL);
+	assert_false(file_exists(f->root, GRUB_DROPIN));
+	/* No GRUB at all. */
+	p = path_in(f->root, "etc/default/grub");
+	assert_int_equal(remove(p), 0);
+	free(p);
+	assert_int_equal(set(f, "memmap=4G!21G", 0, NULL, err, sizeof(err)), -ENOENT);
+}
+
+static void test_kernel_install(void **state)
+{
+	struct fx *f = *state;
+	struct boot_config bc;
+	char err[1024], *p = path_in(f->root, "etc/kernel");
+
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	put(f, "etc/kernel/cmdline", "root=UUID=1234 rw quiet memmap=512M!1G\n");
+	assert_int_equal(boot_config_read(f->root, &bc, err, sizeof(err)), 0);
+	assert_true(bc.kernel_cmdline);
+	assert_false(bc.grub);
+	assert_string_equal(bc.kernel_cmdline_memmap, "memmap=512M!1G");
+	boot_config_release(&bc);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_add_then_idempotent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keeps_other_words, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refuses_other_reservation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_appends_missing_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unquoted_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropin_then_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sees_default_and_griddrop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_continuation_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_our_other_reservation_needs_force, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_override_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_install, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

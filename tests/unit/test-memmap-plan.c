@@ -6,7 +6,8 @@
 #include <inttypes.h>
 
 #include "helpers.h"
-#include "libkstate.h"
+#include "memmap-plan.h"
+#include "msg.h"
 
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)
@@ -62,33 +63,30 @@ struct expect {
 
 static void check_plan(const struct expect *x)
 {
-	struct kstate_memmap_plan *plan = NULL;
-	struct kstate_ctx *ctx = NULL;
+	struct memmap_plan *plan = NULL;
 	char *path = sample(x->file), param[128];
 	uint64_t total = 0;
 	unsigned int i;
 	int rc;
 
-	assert_int_equal(kstate_ctx_new(&ctx), 0);
-	rc = kstate_memmap_plan_new(ctx, path, x->size, x->align, x->flags, &plan);
+	rc = memmap_plan_new(path, x->size, x->align, x->flags, &plan);
 	if (rc)
-		fail_msg("%s: %s", x->file, kstate_errormsg());
-	assert_int_equal(kstate_memmap_plan_param(plan, param, sizeof(param)), 0);
+		fail_msg("%s: %s", x->file, setup_errormsg());
+	assert_int_equal(memmap_plan_param(plan, param, sizeof(param)), 0);
 	assert_string_equal(param, x->param);
-	assert_int_equal(kstate_memmap_plan_warnings(plan), x->warnings);
-	for (i = 0; i < kstate_memmap_plan_range_count(plan); i++) {
-		uint64_t s = kstate_memmap_plan_range_start(plan, i);
-		uint64_t n = kstate_memmap_plan_range_size(plan, i);
+	assert_int_equal(memmap_plan_warnings(plan), x->warnings);
+	for (i = 0; i < memmap_plan_range_count(plan); i++) {
+		uint64_t s = memmap_plan_range_start(plan, i);
+		uint64_t n = memmap_plan_range_size(plan, i);
 
 		assert_int_equal(s % (x->align ? x->align : GiB), 0);
 		assert_range_safe(path, s, n);
 		total += n;
 	}
 	assert_int_equal(total, x->size);
-	assert_int_equal(kstate_memmap_plan_range_size(plan, i), 0);
-	kstate_memmap_plan_delete(&plan);
+	assert_int_equal(memmap_plan_range_size(plan, i), 0);
+	memmap_plan_delete(&plan);
 	assert_null(plan);
-	kstate_ctx_delete(&ctx);
 	free(path);
 }
 
@@ -97,7 +95,7 @@ static void test_qemu_2g(void **state)
 	/* All RAM is below 4 GiB; the lab's memmap=512M!1G is what it must find. */
 	static const struct expect x = {
 		"qemu-2g", 512 * MiB, 0, 0, "memmap=512M!1G",
-		KSTATE_MEMMAP_WARN_BELOW_4G | KSTATE_MEMMAP_WARN_LOW_RAM,
+		MEMMAP_WARN_BELOW_4G | MEMMAP_WARN_LOW_RAM,
 	};
 
 	check_plan(&x);
@@ -133,8 +131,8 @@ static void test_server_split_low_ram(void **state)
 {
 	/* 480G fits in no single range; split it over both nodes, and warn. */
 	static const struct expect x = {
-		"server-2s-512g", 480 * GiB, 0, KSTATE_MEMMAP_PLAN_SPLIT,
-		"memmap=256G!258G,224G!34G", KSTATE_MEMMAP_WARN_LOW_RAM,
+		"server-2s-512g", 480 * GiB, 0, MEMMAP_PLAN_SPLIT,
+		"memmap=256G!258G,224G!34G", MEMMAP_WARN_LOW_RAM,
 	};
 
 	check_plan(&x);
@@ -163,7 +161,7 @@ static void test_holes_crash_tight(void **state)
 static void test_holes_split(void **state)
 {
 	static const struct expect x = {
-		"desktop-holes-crash-32g", 8 * GiB, 0, KSTATE_MEMMAP_PLAN_SPLIT,
+		"desktop-holes-crash-32g", 8 * GiB, 0, MEMMAP_PLAN_SPLIT,
 		"memmap=7G!25G,1G!23G", 0,
 	};
 
@@ -175,15 +173,15 @@ static void test_legacy_pmem(void **state)
 	/* 12G..16G is already memmap= PMEM: the plan goes around it and says so. */
 	static const struct expect x = {
 		"vm-legacy-pmem-16g", 4 * GiB, 0, 0, "memmap=4G!8G",
-		KSTATE_MEMMAP_WARN_PMEM_PRESENT,
+		MEMMAP_WARN_PMEM_PRESENT,
 	};
-	struct kstate_memmap_plan *plan = NULL;
+	struct memmap_plan *plan = NULL;
 	char *path = sample(x.file);
 
 	check_plan(&x);
-	assert_int_equal(kstate_memmap_plan_new(NULL, path, 4 * GiB, 0, 0, &plan), 0);
-	assert_int_equal(kstate_memmap_plan_pmem_present(plan), 4 * GiB);
-	kstate_memmap_plan_delete(&plan);
+	assert_int_equal(memmap_plan_new(path, 4 * GiB, 0, 0, &plan), 0);
+	assert_int_equal(memmap_plan_pmem_present(plan), 4 * GiB);
+	memmap_plan_delete(&plan);
 	free(path);
 }
 
@@ -192,16 +190,16 @@ static void test_nvdimm_kmem(void **state)
 	/* PMEM lent as RAM ("System RAM (kmem)", nested) is neither RAM nor free. */
 	static const struct expect x = {
 		"qemu-nvdimm-kmem-2g", 512 * MiB, 0, 0, "memmap=512M!1G",
-		KSTATE_MEMMAP_WARN_BELOW_4G | KSTATE_MEMMAP_WARN_LOW_RAM |
-		KSTATE_MEMMAP_WARN_PMEM_PRESENT,
+		MEMMAP_WARN_BELOW_4G | MEMMAP_WARN_LOW_RAM |
+		MEMMAP_WARN_PMEM_PRESENT,
 	};
-	struct kstate_memmap_plan *plan = NULL;
+	struct memmap_plan *plan = NULL;
 	char *path = sample(x.file);
 
 	check_plan(&x);
-	assert_int_equal(kstate_memmap_plan_new(NULL, path, 512 * MiB, 0, 0, &plan), 0);
-	assert_true(kstate_memmap_plan_ram_total(plan) < 2 * GiB);
-	kstate_memmap_plan_delete(&plan);
+	assert_int_equal(memmap_plan_new(path, 512 * MiB, 0, 0, &plan), 0);
+	assert_true(memmap_plan_ram_total(plan) < 2 * GiB);
+	memmap_plan_delete(&plan);
 	free(path);
 }
 
@@ -211,13 +209,13 @@ static void test_nvdimm_kmem(void **state)
 static void check_refusal(const char *file, uint64_t size, uint64_t align, unsigned int flags,
 			  int rc, const char *reason)
 {
-	struct kstate_memmap_plan *plan = NULL;
+	struct memmap_plan *plan = NULL;
 	char *path = file[0] == '/' ? strdup(file) : sample(file);
 
-	assert_int_equal(kstate_memmap_plan_new(NULL, path, size, align, flags, &plan), rc);
+	assert_int_equal(memmap_plan_new(path, size, align, flags, &plan), rc);
 	assert_null(plan);
-	if (!strstr(kstate_errormsg(), reason))
-		fail_msg("%s: message '%s' lacks '%s'", file, kstate_errormsg(), reason);
+	if (!strstr(setup_errormsg(), reason))
+		fail_msg("%s: message '%s' lacks '%s'", file, setup_errormsg(), reason);
 	free(path);
 }
 
@@ -227,6 +225,7 @@ static void test_refuse_bad_args(void **state)
 	check_refusal("qemu-24g", 4 * GiB, 8 * MiB, 0, -EINVAL, "at least 16M");
 	check_refusal("qemu-24g", 0, 0, 0, -EINVAL, "multiple of 16M");
 	check_refusal("qemu-24g", 100 * MiB, 0, 0, -EINVAL, "multiple of 16M");
+	check_refusal("qemu-24g", 4 * GiB, 0, 1U << 5, -EINVAL, "invalid flags");
 }
 
 static void test_refuse_not_root(void **state)
@@ -262,14 +261,14 @@ static void test_refuse_no_room(void **state)
 	check_refusal("desktop-holes-crash-32g", 8 * GiB, 0, 0, -ENOSPC, "allow a split");
 	check_refusal("server-2s-512g", 480 * GiB, 0, 0, -ENOSPC, "largest free");
 	/* Split, 27G needs the 7G, three 6G and a 1G chunk: five ranges, one too many. */
-	check_refusal("desktop-holes-crash-32g", 27 * GiB, 0, KSTATE_MEMMAP_PLAN_SPLIT,
+	check_refusal("desktop-holes-crash-32g", 27 * GiB, 0, MEMMAP_PLAN_SPLIT,
 		      -E2BIG, "KASLR");
 }
 
 static void test_refuse_split_short(void **state)
 {
 	/* Only aligned chunks count: 2G-aligned, a 24G VM has 20G of them. */
-	check_refusal("qemu-24g", 22 * GiB, 2 * GiB, KSTATE_MEMMAP_PLAN_SPLIT, -ENOSPC,
+	check_refusal("qemu-24g", 22 * GiB, 2 * GiB, MEMMAP_PLAN_SPLIT, -ENOSPC,
 		      "not enough free");
 }
 
@@ -294,5 +293,6 @@ int main(void)
 		cmocka_unit_test(test_refuse_split_short),
 	};
 
+	setup_quiet = true;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,25 +9,13 @@ SAVE=$1 LOAD=$2 MAKE_STORE=$3
 DATA=${KSTATE_TEST_DATA:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-checks=0 failures=0
+. "$(dirname "$0")/script-lib.sh"
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-run() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	checks=$((checks + 1))
-	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want; stderr: $(cat "$tmp/err")"
-}
-has() {
-	checks=$((checks + 1))
-	grep -qF -- "$2" "$tmp/$1" || fail "$1 of '$*' lacks '$2': $(cat "$tmp/$1")"
-}
 
 version=$(sed -n "s/^  version: '\(.*\)',$/\1/p" "$DATA/../../meson.build")
 for t in "$SAVE" "$LOAD"; do
 	n=$(basename "$t")
-	run 0 "$t" --help; has out "Usage: $n"; has out "Exit:"
+	run 0 "$t" --help; has out "Usage: $n"; has out "Exit status:"; has out "  5  refused"
 	run 0 "$t" --version; has out "$n"; has out "$version"
 	run 2 "$t" --no-such-flag; has err "unknown option '--no-such-flag'"
 	run 2 "$t" extra-argument; has err "unexpected argument"
@@ -70,11 +58,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 fi
 if [ ! -e /dev/kstate ] && [ "$(id -u)" = 0 ]; then
 	mkdir -m 700 "$tmp/store2" && "$MAKE_STORE" "$tmp/store2" 1 >/dev/null
-	run 3 "$SAVE" --store "$tmp/store2"
+	run 7 "$SAVE" --store "$tmp/store2"
 	has err "modprobe kstate"
-	run 3 "$SAVE" --store "$tmp/store2" --kexec /nonexistent-kernel
+	run 3 "$SAVE" --store "$tmp/store2" --kexec /nonexistent-kernel --no-systemd
 	has err "/nonexistent-kernel"
+	run 7 "$LOAD" --store "$tmp/store2"
+	has err "modprobe kstate"
 fi
 
-echo "$checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+finish

@@ -9,6 +9,13 @@
  * Every GUEST_CHECK_EVERY iterations, and whenever PORT_RESUME shows a new resume
  * generation, it recomputes the checksums from memory and compares them and the
  * canary: a resume that lost memory or registers is reported as "result=bad".
+ *
+ * Right after a resume, before anything else, comes its first real work: read the
+ * word at the top of RAM (it must hold what it held at the suspend), write a new one,
+ * read it back, and say so on PORT_WORK.  That is where the VMM's blackout ends: the
+ * guest has used memory at both ends of its RAM.  After a boot or a resume it also asks
+ * PORT_DIRTY how many pages to dirty, so a benchmark can make it write a given share
+ * of its RAM before the next suspend.
  */
 #include <stdint.h>
 
@@ -44,6 +51,53 @@ static inline uint32_t inl(uint16_t port)
 
 	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port) : "memory");
 	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static volatile uint32_t *top_probe(void)
+{
+	uint64_t ram = (uint64_t)inl(PORT_RAM_MB) << 20;
+
+	return (volatile uint32_t *)(uintptr_t)(ram - GUEST_TOP_PROBE);
+}
+
+/*
+ * The first real work after a resume: a read and a write at the top of RAM, far from
+ * everything the guest touched so far.  Reported at once on PORT_WORK.
+ */
+static void first_work(uint32_t gen)
+{
+	volatile uint32_t *top = top_probe();
+	uint32_t seen = *top, next = guest_mix(shared.top ^ gen) | 1u;
+	int ok = !shared.top || seen == shared.top;
+
+	*top = next;
+	ok = ok && *top == next;
+	shared.top = next;
+	if (!ok)
+		probe_bad = 1;
+	outl(PORT_WORK, (uint32_t)ok);
+}
+
+/* Write one word in each of the next @pages pages from GUEST_DIRTY_ADDR, as asked. */
+static void dirty_pages(void)
+{
+	uint64_t ram = (uint64_t)inl(PORT_RAM_MB) << 20;
+	uint64_t room = (ram - GUEST_DIRTY_ADDR - (2u << 20)) / 4096;
+	uint64_t n = inl(PORT_DIRTY), i;
+
+	if (n == 0 || n == 0xffffffffu)
+		return;
+	if (n > room)
+		n = room;
+	for (i = 0; i < n; i++)
+		*(volatile uint64_t *)(uintptr_t)(GUEST_DIRTY_ADDR + i * 4096) =
+			shared.counter ^ i;
+	outl(PORT_DIRTY, (uint32_t)n);
 }
 
 /* Wait for the next timer tick: the VMM sleeps until then (HLT is not allowed at CPL 3). */
@@ -130,6 +184,8 @@ static void first_boot(void)
 	shared.canary = canary;
 	shared.probe = 0x9e3779b9u;
 	*probe = shared.probe;
+	shared.top = 0x7f4a7c15u;
+	*top_probe() = shared.top;
 	shared.magic = GUEST_MAGIC;
 	puts_serial("boot check-area=1MiB\n");
 	self_check("boot", 0);
@@ -176,13 +232,16 @@ static void __attribute__((noreturn)) guest_main(void)
 
 	if (shared.magic != GUEST_MAGIC)
 		first_boot();
+	dirty_pages();
 	for (;;) {
 		gen = inl(PORT_RESUME);
 		if (gen != shared.resume_gen) {
+			first_work(gen);
 			shared.resume_gen = gen;
 			shared.resumes++;
 			check_probe(gen);
 			self_check("resume", gen);
+			dirty_pages();
 		}
 		step();
 		ticks = inl(PORT_TIMER);

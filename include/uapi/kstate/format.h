@@ -51,13 +51,20 @@
 #define KSTATE_RELEASE_LEN	64	/* uname -r, NUL-padded, may fill all 64 bytes */
 #define KSTATE_UUID_LEN		16
 
-/* No feature bits are defined yet in any class; all are reserved. */
+/*
+ * Manifest incompat bit 0: some region entry carries
+ * %KSTATE_ENTRY_F_REGION_CRC.  A 1.0 reader would refuse such an entry anyway (a region
+ * with a non-zero crc); the bit makes it refuse the manifest up front, by its feature.
+ */
+#define KSTATE_MANIFEST_INCOMPAT_REGION_CRC	0x00000001U
+
+/* Feature bits this implementation knows; every other bit is reserved. */
 #define KSTATE_FILE_COMPAT_SUPP		0x00000000U
 #define KSTATE_FILE_RO_COMPAT_SUPP	0x00000000U
 #define KSTATE_FILE_INCOMPAT_SUPP	0x00000000U
 #define KSTATE_MANIFEST_COMPAT_SUPP	0x00000000U
 #define KSTATE_MANIFEST_RO_COMPAT_SUPP	0x00000000U
-#define KSTATE_MANIFEST_INCOMPAT_SUPP	0x00000000U
+#define KSTATE_MANIFEST_INCOMPAT_SUPP	KSTATE_MANIFEST_INCOMPAT_REGION_CRC
 #define KSTATE_STORE_COMPAT_SUPP	0x00000000U
 #define KSTATE_STORE_RO_COMPAT_SUPP	0x00000000U
 #define KSTATE_STORE_INCOMPAT_SUPP	0x00000000U
@@ -205,16 +212,23 @@ struct kstate_manifest_header {
 #define KSTATE_ENTRY_REGION	2	/* region file "<name>.region", changed in place */
 
 /* Entry flags. */
-#define KSTATE_ENTRY_F_KERNEL	0x0001U	/* owned by a kernel client */
-#define KSTATE_ENTRY_F_ALL	KSTATE_ENTRY_F_KERNEL
+#define KSTATE_ENTRY_F_KERNEL		0x0001U	/* owned by a kernel client */
+/*
+ * A region whose @crc is the CRC32C of its whole contents, taken while its owner was
+ * frozen for the save that precedes a reboot.  Only on %KSTATE_ENTRY_REGION entries,
+ * and only in a manifest with %KSTATE_MANIFEST_INCOMPAT_REGION_CRC.
+ */
+#define KSTATE_ENTRY_F_REGION_CRC	0x0002U
+#define KSTATE_ENTRY_F_ALL		(KSTATE_ENTRY_F_KERNEL | KSTATE_ENTRY_F_REGION_CRC)
 
 /**
  * struct kstate_manifest_entry - one member file of a generation
  * @name: object name, NUL-padded (see %KSTATE_NAME_LEN); the file name derives from it
  * @generation: generation the file was written in, <= the manifest's generation
  * @size: file size in bytes
- * @crc: CRC32C of the whole file for %KSTATE_ENTRY_RECORDS; zero for a region, whose
- *	contents change in place and are checked by their owner
+ * @crc: CRC32C of the whole file for %KSTATE_ENTRY_RECORDS; for a region, whose
+ *	contents change in place, zero, or with %KSTATE_ENTRY_F_REGION_CRC the CRC32C of
+ *	its contents when its owner was frozen
  * @kind: %KSTATE_ENTRY_RECORDS or %KSTATE_ENTRY_REGION
  * @flags: %KSTATE_ENTRY_F_*
  * @client_version: copied from the record file header; zero for regions
@@ -275,6 +289,7 @@ struct kstate_store_header {
 #define KSTATE_RECORDS_SUFFIX		".ksr"		/* <name>.<generation %016llx>.ksr */
 #define KSTATE_REGION_SUFFIX		".region"	/* <name>.region */
 #define KSTATE_TMP_PREFIX		".tmp."		/* files being written */
+#define KSTATE_SPARE_PREFIX		".tmp.spare."	/* + slot: blocks kept for reuse */
 #define KSTATE_QUARANTINE_DIR		"quarantine"	/* refused files, kept for inspection */
 
 /* Layout checks: any change here is a format change. */

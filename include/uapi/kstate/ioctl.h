@@ -27,7 +27,12 @@
  */
 
 #define KSTATE_DEVICE_PATH	"/dev/kstate"
-#define KSTATE_ABI_VERSION	1
+/*
+ * 1: bind, unbind, save, restore, status.
+ * 2: save may freeze (KSTATE_SAVE_F_FREEZE), thaw, discard, status reports the module's
+ *    state (KSTATE_STATUS_F_MODULE_STATE); refused clients are no longer saved.
+ */
+#define KSTATE_ABI_VERSION	2
 
 /* 0xB9 is not listed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define KSTATE_IOC_TYPE		0xB9
@@ -36,7 +41,9 @@
 #define KSTATE_CLIENT_WAITING	0	/* registered, no store bound yet */
 #define KSTATE_CLIENT_FRESH	1	/* bound, nothing saved for it: first boot */
 #define KSTATE_CLIENT_RESTORED	2	/* restored from the bound generation */
-#define KSTATE_CLIENT_FAILED	3	/* its saved state was refused; see error/message */
+#define KSTATE_CLIENT_FAILED	3	/* its saved state was refused; see error/message.
+					 * Saves skip it: its last good entry stays in the
+					 * store until discarded (KSTATE_IOC_DISCARD) */
 
 /**
  * struct kstate_ioc_bind - bind a store directory (KSTATE_IOC_BIND)
@@ -62,10 +69,15 @@ struct kstate_ioc_bind {
 	__u64	reserved[4];
 };
 
+/* struct kstate_ioc_save.flags */
+#define KSTATE_SAVE_F_FREEZE	0x1U	/* the final save before a reboot: freeze first */
+#define KSTATE_SAVE_F_ALL	KSTATE_SAVE_F_FREEZE
+
 /**
  * struct kstate_ioc_save - save every client into a new generation (KSTATE_IOC_SAVE)
  * @size: sizeof(struct kstate_ioc_save)
- * @flags: zero
+ * @flags: 0 for a checkpoint, or %KSTATE_SAVE_F_FREEZE for the save that precedes a
+ *	kexec or reboot
  * @base_generation: sealed generation the new one builds on (the store's newest), 0
  *	for none; informational, the module does not read it
  * @generation: number of the generation to create, which the caller has claimed with
@@ -74,15 +86,27 @@ struct kstate_ioc_bind {
  * @clients_failed: out: clients whose save failed (their status says why)
  * @entries: user pointer to an array of struct kstate_manifest_entry (format.h)
  * @entry_count: in: capacity of @entries; out: entries filled, one per record file
- *	written and one per persistent region in use
+ *	written and one per persistent region in use; with -ENOSPC, the number needed
  * @entry_size: sizeof(struct kstate_manifest_entry)
  * @reserved: zero
  *
- * The module writes "<client>.<generation>.ksr" for every registered client, makes
- * each durable, persists every open region, and returns their manifest entries.  The
- * caller seals the generation with them (libkstate's kstate_dev_save() does all of
+ * The module writes "<client>.<generation>.ksr" for every restored or fresh client,
+ * makes each durable, persists every open region, and returns their manifest entries.
+ * The caller seals the generation with them (libkstate's kstate_dev_save() does all of
  * this under the store lock).  -EIO when any client failed: then nothing may be
  * sealed, and the files written are the caller's to remove.
+ *
+ * A client whose restore was refused (%KSTATE_CLIENT_FAILED) is not saved and returns
+ * no entry: the caller keeps its entries of the base generation, so its last good state
+ * is never replaced by an empty one.
+ *
+ * With %KSTATE_SAVE_F_FREEZE the module first freezes every restored or fresh client
+ * (its ->freeze() callback): from then until the reboot no client changes what it
+ * saved or its regions, and each region entry carries the CRC32C of the region's
+ * contents (%KSTATE_ENTRY_F_REGION_CRC), which restore checks.  The clients stay frozen
+ * after a successful save; KSTATE_IOC_THAW thaws them when the reboot does not happen.
+ * A freezing save that fails thaws them itself.  While frozen, restore, discard and
+ * unbind return -EBUSY.
  */
 struct kstate_ioc_save {
 	__u32	size;
@@ -160,10 +184,17 @@ struct kstate_client_status {
 	struct kstate_client_detail detail[KSTATE_CLIENT_DETAIL_MAX];
 };
 
+/* struct kstate_ioc_status.flags */
+#define KSTATE_STATUS_F_MODULE_STATE	0x1U	/* fill @module_state */
+#define KSTATE_STATUS_F_ALL		KSTATE_STATUS_F_MODULE_STATE
+
+/* struct kstate_ioc_status.module_state */
+#define KSTATE_MODULE_FROZEN		0x1ULL	/* a final save froze the clients */
+
 /**
  * struct kstate_ioc_status - report the module and every client (KSTATE_IOC_STATUS)
  * @size: sizeof(struct kstate_ioc_status)
- * @flags: zero
+ * @flags: 0, or %KSTATE_STATUS_F_MODULE_STATE (ABI version 2) to get @module_state
  * @client_count: in: capacity of the array at @clients; out: clients registered, which
  *	may exceed the capacity (then only that many were filled)
  * @client_size: in: sizeof(struct kstate_client_status)
@@ -172,6 +203,7 @@ struct kstate_client_status {
  * @bound: out: 1 when a store is bound
  * @bound_generation: out: generation the bound store restores from
  * @store_uuid: out: UUID of the bound store
+ * @module_state: in: zero; out with %KSTATE_STATUS_F_MODULE_STATE: %KSTATE_MODULE_*
  * @reserved: zero
  */
 struct kstate_ioc_status {
@@ -184,6 +216,47 @@ struct kstate_ioc_status {
 	__u32	bound;
 	__u64	bound_generation;
 	__u8	store_uuid[16];
+	__u64	module_state;
+	__u64	reserved[3];
+};
+
+/**
+ * struct kstate_ioc_thaw - let frozen clients change their state again (KSTATE_IOC_THAW)
+ * @size: sizeof(struct kstate_ioc_thaw)
+ * @flags: zero
+ * @clients_thawed: out: clients thawed by this call
+ * @was_frozen: out: 1 when the clients were frozen
+ * @reserved: zero
+ *
+ * Cancels a final save whose reboot did not happen (a failed kexec, an aborted
+ * shutdown, an operator's change of mind).  The sealed generation stays valid; thawed
+ * clients change their regions again, so it stops matching them and the next reboot
+ * must be preceded by a new save.  Thawing when nothing is frozen is not an error.
+ */
+struct kstate_ioc_thaw {
+	__u32	size;
+	__u32	flags;
+	__u32	clients_thawed;
+	__u32	was_frozen;
+	__u64	reserved[4];
+};
+
+/**
+ * struct kstate_ioc_discard - give up a client's refused state (KSTATE_IOC_DISCARD)
+ * @size: sizeof(struct kstate_ioc_discard)
+ * @flags: zero
+ * @name: the client, NUL-padded
+ * @reserved: zero
+ *
+ * The client must be %KSTATE_CLIENT_FAILED (else -EALREADY); -ENOENT when it is not
+ * registered, -EBUSY while frozen.  The module starts it fresh (->restore() with no
+ * records), which may rebuild its regions in place; the next save replaces its kept
+ * entries with the fresh state.  Returns the fresh start's error if that fails.
+ */
+struct kstate_ioc_discard {
+	__u32	size;
+	__u32	flags;
+	__u8	name[32];
 	__u64	reserved[4];
 };
 
@@ -192,6 +265,8 @@ struct kstate_ioc_status {
 #define KSTATE_IOC_SAVE		_IOWR(KSTATE_IOC_TYPE, 3, struct kstate_ioc_save)
 #define KSTATE_IOC_RESTORE	_IOWR(KSTATE_IOC_TYPE, 4, struct kstate_ioc_restore)
 #define KSTATE_IOC_STATUS	_IOWR(KSTATE_IOC_TYPE, 5, struct kstate_ioc_status)
+#define KSTATE_IOC_THAW		_IOWR(KSTATE_IOC_TYPE, 6, struct kstate_ioc_thaw)
+#define KSTATE_IOC_DISCARD	_IOW(KSTATE_IOC_TYPE, 7, struct kstate_ioc_discard)
 
 _Static_assert(sizeof(struct kstate_ioc_bind) == 72, "kstate_ioc_bind is 72 bytes");
 _Static_assert(__builtin_offsetof(struct kstate_ioc_bind, generation) == 16,
@@ -226,5 +301,11 @@ _Static_assert(__builtin_offsetof(struct kstate_ioc_status, bound_generation) ==
 	       "kstate_ioc_status.bound_generation at 32");
 _Static_assert(__builtin_offsetof(struct kstate_ioc_status, store_uuid) == 40,
 	       "kstate_ioc_status.store_uuid at 40");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_status, module_state) == 56,
+	       "kstate_ioc_status.module_state at 56");
+_Static_assert(sizeof(struct kstate_ioc_thaw) == 48, "kstate_ioc_thaw is 48 bytes");
+_Static_assert(sizeof(struct kstate_ioc_discard) == 72, "kstate_ioc_discard is 72 bytes");
+_Static_assert(__builtin_offsetof(struct kstate_ioc_discard, reserved) == 40,
+	       "kstate_ioc_discard.reserved at 40");
 
 #endif /* _UAPI_KSTATE_IOCTL_H */

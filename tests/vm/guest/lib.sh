@@ -11,6 +11,7 @@
 #   check BOOT NAME PASS|FAIL  one per check, parsed by the host
 #   error BOOT MESSAGE         harness errors (abort)
 #   sum LABEL SHA256  PATH     checksums saved by save_sums
+#   note TEXT                  printed by the host with the verdict (note)
 # /tmp/ctl is this boot's copy; every change is written through with fsync.
 #
 # Scenario API (see docs/testing.md):
@@ -18,6 +19,7 @@
 #   check NAME CMD...           run CMD, record and print "CHECK NAME PASS|FAIL"
 #   next_boot kexec [same|other|VER] | reset | poweroff
 #                               end this boot that way; the scenario runs again after it
+#                               (kexec adds $NEXT_BOOT_APPEND to the command line)
 #   powercut_wait               power-cut scenarios: print the marker the host cuts after
 #   done_scenario               the scenario is complete; power off
 #   abort MESSAGE               harness-level failure; power off
@@ -29,6 +31,7 @@
 #   save_sums LABEL DIR         store the checksums of every file under DIR on the control disk
 #   check_sums LABEL DIR        check "sums-LABEL": DIR still has exactly those contents
 #   ctl_set KEY VALUE / ctl_get KEY   keep small values across boots
+#   note TEXT                   a line for the host's summary (measured numbers)
 
 CTL=/tmp/ctl
 CTL_SIZE=262144
@@ -78,6 +81,11 @@ ctl_add() {
 	ctl_sync
 }
 
+note() {
+	say "$*"
+	ctl_add "note $*"
+}
+
 phase() { ctl_get boot; }
 
 check() {
@@ -125,6 +133,8 @@ next_boot() {
 		# kstate.via=kexec tells the next boot how it was entered; a firmware reset
 		# boots QEMU's -append, which never has it.
 		_cmd="$(sed 's/ *kstate\.via=[^ ]*//' /proc/cmdline) kstate.via=kexec"
+		# NEXT_BOOT_APPEND: words for the next kernel, as a boot loader's new config adds.
+		_cmd="$_cmd${NEXT_BOOT_APPEND:+ $NEXT_BOOT_APPEND}"
 		kexec -s -l "/boot/vmlinuz-$_ver" --initrd=/tmp/kexec-initrd \
 			--command-line="$_cmd" || abort "kexec -s -l /boot/vmlinuz-$_ver failed"
 		rm -f /tmp/kexec-initrd

@@ -1,22 +1,26 @@
 #!/bin/sh
-# bench-iommu: re-attaching the iommu-demo page table after a kexec, against building it,
-# for 4096 to 262144 mappings.  Each size gets its own store: built fresh (build_ns) in one
-# boot, saved, kexec, re-attached and verified (reattach_ns, verify_ns) in the next.
-# Prints "bench: iommu,MAPPINGS,BUILD_NS,REATTACH_NS,VERIFY_NS,TABLE_PAGES" lines that
-# scripts/bench collects from the serial log.
+# bench-iommu: re-attaching the iommu-demo page table after a kexec, with every check the
+# restore runs (record, region, root address, checksum, a software walk of every mapping,
+# the table count), against building it.  For each size (bench-iommu.setup: default
+# 65536 mappings) and each of REPS rounds: a fresh store, the table built (build_ns) and
+# saved in one boot, kexec, restored in the next (restore_ns: the whole ->restore(), with
+# reattach_ns and verify_ns inside it).  The first restore of each size also runs under
+# the function_graph tracer, for where the time goes.
+# Prints "bench: iommu,..." lines that scripts/bench collects from the serial log.
 # vm: memmap=512M!1G
 # vm: kernel=6.1.0-56-amd64
-# vm: boots=5
-# vm: timeout=900
+# vm: boots=21
+# vm: timeout=1800
 . /guest/lib.sh
 . /guest/kstate.sh
+. /scenario/params
 load_pmem
 
-SIZES="4096 16384 65536 262144"
 n=$(phase)
-size_of() { echo "$SIZES" | cut -d' ' -f"$1"; }
+# Round k (1-based) is size $(( (k - 1) / REPS + 1 )) of SIZES, repetition (k - 1) % REPS.
+size_of() { echo "$SIZES" | cut -d' ' -f"$(( ($1 - 1) / REPS + 1 ))"; }
+rounds=$(( $(echo "$SIZES" | wc -w) * REPS ))
 
-# Bind store number $1 (a fresh store is fine: nothing to restore).
 bind_store() {
 	export KSTATE_STORE="/mnt/pmem/s$1"
 	mkdir -p "$KSTATE_STORE"
@@ -25,32 +29,57 @@ bind_store() {
 	check "boot$n-load-s$1-rc0" [ "$(cat /tmp/load.rc)" = 0 ]
 }
 
+# The profile: the core's kstate_records_restore() (kstate.ko is loaded before the demo),
+# its children and theirs; demo_restore() and what it calls are in there.  The raw
+# function_graph lines go to the host: "bench: iommu-trace,MAPPINGS,LINE".
+tr=/sys/kernel/tracing
+profile_on() {
+	mount -t tracefs nodev $tr 2>/dev/null
+	echo 0 >$tr/tracing_on
+	echo function_graph >$tr/current_tracer || return 0
+	echo 4 >$tr/max_graph_depth
+	echo kstate_records_restore >$tr/set_graph_function || return 0
+	echo >$tr/trace
+	echo 1 >$tr/tracing_on
+}
+profile_off() {
+	echo 0 >$tr/tracing_on
+	grep ' us ' $tr/trace | sed "s/^/bench: iommu-trace,$1,/"
+	echo >$tr/set_graph_function
+	echo nop >$tr/current_tracer
+}
+
 if [ "$n" = 1 ]; then
 	mkfs_dax /dev/pmem0
 	mount_dax /dev/pmem0 /mnt/pmem
-	echo "bench: iommu,mappings,build_ns,reattach_ns,verify_ns,table_pages"
+	echo "bench: iommu,mappings,rep,build_ns,reattach_ns,verify_ns,restore_ns,table_pages"
 else
 	mount_dax /dev/pmem0 /mnt/pmem
 	prev=$((n - 1))
-	bind_store $prev
-	modprobe kstate_iommu_demo || abort "modprobe kstate_iommu_demo failed"
 	m=$(size_of $prev)
-	check "restored-$m" [ "$(client .state iommu-demo)" = restored ]
-	check "verified-$m" [ "$(client .detail.verified iommu-demo)" = "$m" ]
-	check "same-root-$m" [ "$(client .detail.root_phys iommu-demo)" = "$(ctl_get "root_$m")" ]
-	echo "bench: iommu,$m,$(ctl_get "build_$m"),$(client .detail.reattach_ns iommu-demo),$(
-		client .detail.verify_ns iommu-demo),$(client .detail.table_pages iommu-demo)"
+	rep=$(( (prev - 1) % REPS ))
+	bind_store $prev
+	[ "$rep" = 0 ] && profile_on
+	modprobe kstate_iommu_demo || abort "modprobe kstate_iommu_demo failed"
+	[ "$rep" = 0 ] && profile_off "$m"
+	check "restored-$m-$rep" [ "$(client .state iommu-demo)" = restored ]
+	check "verified-$m-$rep" [ "$(client .detail.verified iommu-demo)" = "$m" ]
+	check "same-root-$m-$rep" [ "$(client .detail.root_phys iommu-demo)" = "$(ctl_get "root_$prev")" ]
+	echo "bench: iommu,$m,$rep,$(ctl_get "build_$prev"),$(client .detail.reattach_ns iommu-demo),$(
+		client .detail.verify_ns iommu-demo),$(client .detail.restore_ns iommu-demo),$(
+		client .detail.table_pages iommu-demo)"
 	{ rmmod kstate_iommu_demo && rmmod kstate; } || abort "cannot unload the kstate modules"
+	rm -rf "/mnt/pmem/s$prev"
 fi
 
-m=$(size_of "$n")
-if [ -z "$m" ]; then
+if [ "$n" -gt "$rounds" ]; then
 	check kernel-log-clean kernel_log_clean
 	done_scenario
 fi
+m=$(size_of "$n")
 bind_store "$n"
 modprobe kstate_iommu_demo mappings="$m" || abort "modprobe kstate_iommu_demo mappings=$m failed"
 check "fresh-$m" [ "$(client .state iommu-demo)" = fresh ]
-ctl_set "build_$m" "$(client .detail.build_ns iommu-demo)"
-ctl_set "root_$m" "$(client .detail.root_phys iommu-demo)"
+ctl_set "build_$n" "$(client .detail.build_ns iommu-demo)"
+ctl_set "root_$n" "$(client .detail.root_phys iommu-demo)"
 save_then kexec 6.1.0-56-amd64

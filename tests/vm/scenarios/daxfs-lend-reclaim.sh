@@ -1,7 +1,7 @@
 #!/bin/sh
 # daxfs-lend-reclaim: with a store on one memmap= range and a second, empty range, lend
 # the spare one as movable RAM, use that memory, reclaim it (pages migrate, data intact),
-# and show that a reclaim that cannot offline (no room to migrate to) fails with exit 4
+# and show that a reclaim that cannot offline (no room to migrate to) fails with exit 6
 # and changes nothing. The store's namespace is never lent.
 # vm: memmap=512M!1G,512M!512M
 # vm: boots=1
@@ -19,7 +19,7 @@ save_sums store $S
 store_dev=$(findmnt -n -o SOURCE $S 2>/dev/null || awk -v m=$S '$2 == m {print $1}' /proc/mounts)
 
 "$B" lend --namespace "$store_dev" >/dev/null 2>&1
-check store-never-lent [ $? = 3 ]
+check store-never-lent [ $? = 5 ]
 
 before=$(memtotal)
 check lend "$B" lend 256M
@@ -49,7 +49,7 @@ dd if=/dev/zero of=/fill/pressure bs=1M count=$((avail - 120)) 2>/dev/null
 dmesg -c >/dev/null
 dmesg -n 1
 "$B" reclaim 256M --timeout 15
-check busy-exit-4 [ $? = 4 ]
+check busy-exit-6 [ $? = 6 ]
 dmesg >/tmp/busy.dmesg
 dmesg -n 7
 check busy-kernel-log-only-alloc-failures sh -c '! grep -qE "BUG:|Oops|general protection" /tmp/busy.dmesg &&

@@ -33,9 +33,9 @@ case $(phase) in
 	check no-format-after-kexec [ "$(field formatted)" = false ]
 	check_sums ext4 $S
 	umount $S
-	# Another filesystem type would destroy the store: refused (exit 3) without --force.
+	# Another filesystem type would destroy the store: refused (exit 5) without --force.
 	"$B" provision --mount $S --fstab /tmp/fstab --fs xfs >/tmp/refused.txt 2>&1
-	check xfs-refused [ $? = 3 ]
+	check xfs-refused [ $? = 5 ]
 	check refusal-names-store grep -q "kstate store" /tmp/refused.txt
 	check still-ext4 sh -c "blkid -o value -s TYPE /dev/pmem0 | grep -qx ext4"
 	check provision-xfs-forced prov --fs xfs --force

@@ -136,16 +136,17 @@ check save-after-faults kstate-save
 for f in read_open:1 read_alloc:1 read:1 bind_alloc:1; do
 	restore_fault "${f%:*}" "${f#*:}" bind
 done
-for f in read_open:2 read_alloc:2 read:2 restore_validate:1 region_alloc:1 region_alloc:3 \
-	region_open:1 region_bmap:1 region_bmap:7 region_dax:1 region_dax:2; do
+for f in read_open:2 read_alloc:2 read:2 restore_validate:1 region_alloc:1 region_alloc:2 \
+	region_open:1 region_extents:1 region_dax:1 region_dax:2; do
 	restore_fault "${f%:*}" "${f#*:}" iommu-demo
 done
 for f in read:3 restore_validate:2; do
 	restore_fault "${f%:*}" "${f#*:}" kv-demo
 done
 
-# Region creation on a fresh start: buffers, zero fill, bmap, DAX access, immutable flag.
-for f in region_alloc:2 region_open:1 region_zero:1 region_zero:5 region_bmap:1 \
+# Region creation on a fresh start: buffers, zero fill, the filesystem's extents (the
+# swap-activation walk), DAX access, immutable flag.
+for f in region_alloc:1 region_alloc:2 region_open:1 region_zero:1 region_extents:1 \
 	region_dax:1 region_dax:2 region_immutable:1; do
 	fresh_fault "${f%:*}" "${f#*:}"
 done

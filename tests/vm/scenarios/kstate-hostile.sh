@@ -135,7 +135,9 @@ hostile fifo kv-demo "cannot read (-1)" "$K.*not a plain file" "$K"
 
 # kstate-load moves the refused iommu-demo's record file to quarantine/: not compared.
 before region-symlink "$R" "$I"
-# The region is immutable while kstate has it; the attacker is root and lifts the flag.
+# While a client has it open the region is pinned (even root cannot rename it); with the
+# clients unloaded it is only immutable, and the attacker is root and lifts the flag.
+demos_unload
 chattr -i "$S/$R" && mv "$S/$R" "$OUT.region" && ln -s "$OUT.region" "$S/$R" ||
 	abort "cannot plant a symlink for the region"
 by_module region-symlink iommu-demo "cannot open region"

@@ -44,6 +44,11 @@ case $(phase) in
 	echo "kstate-demo: boot 1: iommu-demo $(client .state iommu-demo), page table root at" \
 		"$(printf '%#x' "$(client .detail.root_phys iommu-demo)")"
 	check bad-kernel-refused-before-saving sh -c "! kstate-save --kexec /nonexistent"
+	# The kexec the lab once lost the store with: a command line without memmap=.
+	kstate-save --kexec /boot/vmlinuz-6.1.0-50-amd64 --append "console=ttyS0 panic=-1" \
+		>/dev/null 2>/tmp/refused.txt
+	check no-memmap-kexec-refused-5 [ $? = 5 ]
+	check refusal-says-why grep -q "does not reserve it" /tmp/refused.txt
 	check nothing-saved-by-refused [ "$(kstate list --json | jq .generation)" = 0 ]
 	echo "kstate-demo: boot 1: kstate-save --kexec /boot/vmlinuz-6.1.0-50-amd64 at $(uptime_s) s"
 	save_then kexec 6.1.0-50-amd64

@@ -27,7 +27,7 @@ case $(phase) in
 	store_new /dev/pmem0
 	kstate_boot
 	check first-boot-load-rc0 [ "$(cat /tmp/load.rc)" = 0 ]
-	check first-boot-nothing-to-restore grep -q "nothing to restore" /tmp/load.json
+	check first-boot-nothing-to-restore [ "$(jq -r .result /tmp/load.json)" = nothing-to-restore ]
 	demos_load
 	check first-boot-iommu-fresh [ "$(client .state iommu-demo)" = fresh ]
 	check first-boot-kv-fresh [ "$(client .state kv-demo)" = fresh ]

@@ -13,6 +13,13 @@
  * walks it in software as the hardware would, following physical addresses, and checks
  * every mapping against the seed.
  *
+ * At run time the table changes, as a device's mappings do: writing a count to
+ * /sys/module/kstate_iommu_demo/parameters/live_mappings maps or unmaps IOVAs until
+ * that many are mapped.  Between the save that precedes a reboot (->freeze()) and the
+ * reboot, or ->thaw() when the reboot does not happen, such a change is refused with
+ * -EBUSY: the saved record and the frozen region must still describe the table the
+ * next kernel re-attaches.
+ *
  * Copyright (c) 2026 The kstate authors
  */
 #define pr_fmt(fmt) "kstate_iommu_demo: " fmt
@@ -21,6 +28,7 @@
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/random.h>
 #include <kstate/client.h>
 
@@ -51,9 +59,15 @@ struct demo_record {
 	__le32 checksum;	/* CRC32C of every table page */
 };
 
+/*
+ * @lock orders the run-time changes against save, restore, freeze and thaw (which the
+ * core calls with its own lock held, taken before this one).
+ */
 struct demo {
 	struct kstate_client *client;
-	struct kstate_region *region;
+	struct mutex lock;
+	struct kstate_region *region;	/* NULL until restored or built, or after a refusal */
+	bool frozen;
 	u64 seed;
 	u64 window;
 	u32 mappings;
@@ -63,7 +77,10 @@ struct demo {
 	u64 verified;
 	u64 reattach_ns;
 	u64 verify_ns;
+	u64 restore_ns;			/* the whole ->restore(): re-attach and every check */
 	u64 build_ns;
+	u64 changes;			/* run-time map/unmap operations */
+	u64 refused;			/* run-time changes refused while frozen */
 };
 
 static struct demo demo;
@@ -117,6 +134,25 @@ static int demo_map(struct demo *d, u64 iova, u64 pte)
 	return 0;
 }
 
+/* Clear the leaf of @iova; intermediate tables stay, as an IOMMU driver leaves them. */
+static int demo_unmap(struct demo *d, u64 iova)
+{
+	u64 *table = kstate_region_page_addr(d->region, 0);
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		u64 e = table[level_index(iova, level)];
+
+		if (!(e & PTE_R))
+			return -ENOENT;
+		table = kstate_region_phys_to_virt(d->region, e & PTE_ADDR_MASK);
+		if (!table)
+			return -EFAULT;
+	}
+	WRITE_ONCE(table[level_index(iova, 1)], 0);
+	return 0;
+}
+
 /* Translate like the IOMMU: follow physical addresses from the root, trust none. */
 static u64 demo_walk(const struct demo *d, u64 root_phys, u64 iova)
 {
@@ -144,9 +180,47 @@ static u32 demo_checksum(const struct demo *d)
 	unsigned long i, n = kstate_region_pages(d->region);
 	u32 crc = ~0U;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		crc = crc32c(crc, kstate_region_page_addr(d->region, i), PAGE_SIZE);
+		if (!(i & 255))
+			cond_resched();
+	}
 	return ~crc;
+}
+
+/*
+ * The bump allocator's mark after a restore: pages are allocated from 1 up as tables
+ * are first needed and never freed, so it is 1 + the tables the root leads to.
+ */
+static int demo_count_tables(struct demo *d)
+{
+	unsigned long tables = 0;
+	u64 *l4 = kstate_region_page_addr(d->region, 0);
+	int i, j, k;
+
+	for (i = 0; i < PT_ENTRIES; i++) {
+		u64 *l3;
+
+		if (!l4[i])
+			continue;
+		tables++;
+		l3 = kstate_region_phys_to_virt(d->region, l4[i] & PTE_ADDR_MASK);
+		for (j = 0; l3 && j < PT_ENTRIES; j++) {
+			u64 *l2;
+
+			if (!l3[j])
+				continue;
+			tables++;
+			l2 = kstate_region_phys_to_virt(d->region, l3[j] & PTE_ADDR_MASK);
+			for (k = 0; l2 && k < PT_ENTRIES; k++)
+				tables += !!l2[k];
+		}
+		cond_resched();
+	}
+	if (tables >= kstate_region_pages(d->region))
+		return -EUCLEAN;
+	d->next_page = 1 + tables;
+	return 0;
 }
 
 static int demo_build(struct demo *d)
@@ -155,8 +229,11 @@ static int demo_build(struct demo *d)
 	unsigned long i;
 	int rc;
 
-	for (i = 0; i < kstate_region_pages(d->region); i++)
+	for (i = 0; i < kstate_region_pages(d->region); i++) {
 		memset(kstate_region_page_addr(d->region, i), 0, PAGE_SIZE);
+		if (!(i & 255))
+			cond_resched();
+	}
 	d->next_page = 1;
 	d->root_phys = kstate_region_page_phys(d->region, 0);
 	for (i = 0; i < d->mappings; i++) {
@@ -185,13 +262,28 @@ static int demo_verify(struct demo *d)
 			cond_resched();
 	}
 	d->verify_ns = ktime_get_ns() - start;
-	return d->verified == d->mappings ? 0 : -EUCLEAN;
+	if (d->verified != d->mappings)
+		return -EUCLEAN;
+	/* Unmapped means unmapped: the next IOVA of the sequence must not translate. */
+	if (d->mappings < d->window && demo_walk(d, d->root_phys, demo_iova(d, d->mappings)))
+		return -EUCLEAN;
+	return 0;
 }
 
 static int demo_save(struct kstate_client *client, struct kstate_writer *w)
 {
 	struct demo *d = kstate_client_priv(client);
-	struct demo_record rec = {
+	struct demo_record rec;
+	int rc;
+
+	mutex_lock(&d->lock);
+	if (!d->region) {
+		mutex_unlock(&d->lock);
+		return -ENODEV;
+	}
+	/* The table as it is now: a checkpoint may follow run-time changes. */
+	d->checksum = demo_checksum(d);
+	rec = (struct demo_record) {
 		.magic = cpu_to_le64(DEMO_MAGIC),
 		.root_phys = cpu_to_le64(d->root_phys),
 		.seed = cpu_to_le64(d->seed),
@@ -200,34 +292,123 @@ static int demo_save(struct kstate_client *client, struct kstate_writer *w)
 		.mappings = cpu_to_le32(d->mappings),
 		.checksum = cpu_to_le32(d->checksum),
 	};
-
-	if (!d->region)
-		return -ENODEV;
-	return kstate_record_add(w, DEMO_REC_TABLE, KSTATE_RECORD_F_CRITICAL, &rec, sizeof(rec));
+	rc = kstate_record_add(w, DEMO_REC_TABLE, KSTATE_RECORD_F_CRITICAL, &rec, sizeof(rec));
+	mutex_unlock(&d->lock);
+	return rc;
 }
+
+static int demo_freeze(struct kstate_client *client)
+{
+	struct demo *d = kstate_client_priv(client);
+
+	mutex_lock(&d->lock);
+	d->frozen = true;
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static void demo_thaw(struct kstate_client *client)
+{
+	struct demo *d = kstate_client_priv(client);
+
+	mutex_lock(&d->lock);
+	d->frozen = false;
+	mutex_unlock(&d->lock);
+}
+
+/* live_mappings: map or unmap at run time until @want IOVAs are mapped. */
+static int demo_set_live(struct demo *d, u32 want)
+{
+	int rc = 0;
+
+	mutex_lock(&d->lock);
+	if (!d->region) {
+		rc = -ENODEV;
+	} else if (d->frozen) {
+		d->refused++;
+		rc = -EBUSY;
+	} else if (!want || want > d->window) {
+		rc = -ERANGE;
+	}
+	while (!rc && d->mappings < want) {
+		rc = demo_map(d, demo_iova(d, d->mappings), demo_pte(d, d->mappings));
+		if (!rc)
+			d->mappings++;
+	}
+	while (!rc && d->mappings > want) {
+		rc = demo_unmap(d, demo_iova(d, d->mappings - 1));
+		if (!rc)
+			d->mappings--;
+	}
+	if (!rc) {
+		d->changes++;
+		d->verified = d->mappings;
+		kstate_region_persist(d->region, 0, 0);
+	}
+	mutex_unlock(&d->lock);
+	if (rc == -EBUSY)
+		pr_info("live_mappings=%u refused: frozen for the coming reboot\n", want);
+	return rc;
+}
+
+static int live_set(const char *val, const struct kernel_param *kp)
+{
+	u32 want;
+	int rc = kstrtou32(val, 0, &want);
+
+	return rc ? rc : demo_set_live(&demo, want);
+}
+
+static int live_get(char *buf, const struct kernel_param *kp)
+{
+	u32 n;
+
+	mutex_lock(&demo.lock);
+	n = demo.mappings;
+	mutex_unlock(&demo.lock);
+	return sysfs_emit(buf, "%u\n", n);
+}
+
+static const struct kernel_param_ops live_ops = {
+	.set = live_set,
+	.get = live_get,
+};
+module_param_cb(live_mappings, &live_ops, NULL, 0644);
+MODULE_PARM_DESC(live_mappings, "IOVAs mapped now; write a count to map or unmap at run time");
 
 static int demo_fresh(struct kstate_client *client, struct demo *d)
 {
+	struct kstate_region *region;
+	unsigned long pages;
 	int rc;
 
 	d->mappings = mappings;
 	d->window = roundup_pow_of_two(max_t(u64, (u64)mappings * 4, PT_ENTRIES));
 	d->seed = get_random_u64();
-	/* A region left from state that is gone is rebuilt from scratch. */
-	kstate_region_remove(client, DEMO_REGION);
-	rc = kstate_region_open(client, DEMO_REGION, table_pages(d->window), &d->region);
+	pages = table_pages(d->window);
+	rc = kstate_region_open(client, DEMO_REGION, pages, &region);
+	if (rc == -EUCLEAN) {
+		/* Left by a state the operator gave up, with another size: start over. */
+		rc = kstate_region_remove(client, DEMO_REGION);
+		if (!rc)
+			rc = kstate_region_open(client, DEMO_REGION, pages, &region);
+	}
 	if (rc) {
 		kstate_client_set_message(client, "cannot create region %s (%d)", DEMO_REGION,
 					  rc);
 		return rc;
 	}
+	mutex_lock(&d->lock);
+	d->region = region;
 	rc = demo_build(d);
-	if (rc) {
-		kstate_region_close(d->region);
+	if (rc)
 		d->region = NULL;
+	d->verified = rc ? 0 : d->mappings;
+	mutex_unlock(&d->lock);
+	if (rc) {
+		kstate_region_close(region);
 		return rc;
 	}
-	d->verified = d->mappings;
 	kstate_client_set_message(client, "built %u mappings in %lu table pages", d->mappings,
 				  d->next_page);
 	return 0;
@@ -236,6 +417,7 @@ static int demo_fresh(struct kstate_client *client, struct demo *d)
 static int demo_restore(struct kstate_client *client, struct kstate_reader *r, u32 version)
 {
 	struct demo *d = kstate_client_priv(client);
+	struct demo t = { 0 };
 	struct demo_record rec;
 	struct kstate_region *region;
 	const void *data;
@@ -270,29 +452,49 @@ static int demo_restore(struct kstate_client *client, struct kstate_reader *r, u
 		kstate_region_close(region);
 		return -EUCLEAN;
 	}
-	/* Re-attached: the root is where the device would still point.  Now check it. */
-	d->region = region;
-	d->root_phys = le64_to_cpu(rec.root_phys);
-	d->seed = le64_to_cpu(rec.seed);
-	d->window = le64_to_cpu(rec.window_pages);
-	d->mappings = le32_to_cpu(rec.mappings);
-	d->reattach_ns = ktime_get_ns() - start;
-	d->checksum = demo_checksum(d);
-	if (d->checksum != le32_to_cpu(rec.checksum)) {
+	/*
+	 * Re-attached: the root is where the device would still point.  Now check it, on
+	 * the side: nothing of a refused table is applied.
+	 */
+	t.region = region;
+	t.root_phys = le64_to_cpu(rec.root_phys);
+	t.seed = le64_to_cpu(rec.seed);
+	t.window = le64_to_cpu(rec.window_pages);
+	t.mappings = le32_to_cpu(rec.mappings);
+	t.reattach_ns = ktime_get_ns() - start;
+	t.checksum = demo_checksum(&t);
+	if (t.checksum != le32_to_cpu(rec.checksum)) {
 		kstate_client_set_message(client, "table checksum %08x, saved %08x",
-					  d->checksum, le32_to_cpu(rec.checksum));
+					  t.checksum, le32_to_cpu(rec.checksum));
 		rc = -EBADMSG;
 	} else {
-		rc = demo_verify(d);
-		if (rc)
+		rc = demo_verify(&t);
+		if (rc && t.verified < t.mappings)
 			kstate_client_set_message(client, "mapping %llu of %u does not translate",
-						  d->verified, d->mappings);
+						  t.verified, t.mappings);
+		else if (rc)
+			kstate_client_set_message(client, "IOVA %u translates but is not mapped",
+						  t.mappings);
 	}
+	if (!rc)
+		rc = demo_count_tables(&t);
 	if (rc) {
-		d->region = NULL;
 		kstate_region_close(region);
 		return rc;
 	}
+	mutex_lock(&d->lock);
+	d->region = region;
+	d->root_phys = t.root_phys;
+	d->seed = t.seed;
+	d->window = t.window;
+	d->mappings = t.mappings;
+	d->checksum = t.checksum;
+	d->next_page = t.next_page;
+	d->verified = t.verified;
+	d->reattach_ns = t.reattach_ns;
+	d->verify_ns = t.verify_ns;
+	d->restore_ns = ktime_get_ns() - start;
+	mutex_unlock(&d->lock);
 	kstate_client_set_message(client, "re-attached table at %#llx, %u mappings verified",
 				  d->root_phys, d->mappings);
 	return 0;
@@ -302,32 +504,45 @@ static void demo_status(struct kstate_client *client)
 {
 	struct demo *d = kstate_client_priv(client);
 
+	mutex_lock(&d->lock);
 	kstate_client_set_detail(client, "mappings", d->mappings);
 	kstate_client_set_detail(client, "verified", d->verified);
 	kstate_client_set_detail(client, "root_phys", d->root_phys);
 	kstate_client_set_detail(client, "reattach_ns", d->reattach_ns);
 	kstate_client_set_detail(client, "verify_ns", d->verify_ns);
+	kstate_client_set_detail(client, "restore_ns", d->restore_ns);
 	kstate_client_set_detail(client, "build_ns", d->build_ns);
 	kstate_client_set_detail(client, "table_pages",
 				 d->region ? kstate_region_pages(d->region) : 0);
+	kstate_client_set_detail(client, "frozen", d->frozen);
+	kstate_client_set_detail(client, "changes", d->changes);
+	kstate_client_set_detail(client, "refused", d->refused);
+	mutex_unlock(&d->lock);
 }
 
 static const struct kstate_client_ops demo_ops = {
 	.save = demo_save,
 	.restore = demo_restore,
 	.status = demo_status,
+	.freeze = demo_freeze,
+	.thaw = demo_thaw,
 };
 
 static int __init demo_init(void)
 {
 	if (!mappings)
 		return -EINVAL;
+	mutex_init(&demo.lock);
 	demo.client = kstate_client_register(DEMO_NAME, DEMO_VERSION, &demo_ops, &demo);
 	return PTR_ERR_OR_ZERO(demo.client);
 }
 
 static void __exit demo_exit(void)
 {
+	/* live_mappings may still be written until the module is gone: stop it first. */
+	mutex_lock(&demo.lock);
+	demo.region = NULL;
+	mutex_unlock(&demo.lock);
 	kstate_client_unregister(demo.client);
 }
 

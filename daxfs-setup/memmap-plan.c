@@ -17,7 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "cmdline.h"
+#include "memmap-plan.h"
+#include "msg.h"
 
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)
@@ -38,8 +40,7 @@ struct seg {
 	uint64_t end;		/* exclusive */
 };
 
-struct kstate_memmap_plan {
-	struct kstate_ctx *ctx;
+struct memmap_plan {
 	uint64_t size;
 	uint64_t align;
 	uint64_t ram_total;
@@ -81,7 +82,7 @@ static void size_text(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
-static int parse_iomem(struct kstate_ctx *ctx, const char *path, struct iomem_entry **out,
+static int parse_iomem(const char *path, struct iomem_entry **out,
 		       size_t *count)
 {
 	struct iomem_entry *e = NULL, *tmp;
@@ -93,7 +94,7 @@ static int parse_iomem(struct kstate_ctx *ctx, const char *path, struct iomem_en
 
 	f = fopen(path, "re");
 	if (!f)
-		return kstate_fail(ctx, -errno, "%s: cannot read: %s", path, strerror(errno));
+		return setup_fail(-errno, "%s: cannot read: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long s, en;
 		const char *p = line;
@@ -107,7 +108,7 @@ static int parse_iomem(struct kstate_ctx *ctx, const char *path, struct iomem_en
 		if (*p == '\n' || *p == '\0')
 			continue;
 		if (sscanf(p, "%llx-%llx : %n", &s, &en, &used) != 2 || !used || en < s) {
-			rc = kstate_fail(ctx, -EINVAL, "%s: not /proc/iomem text: '%.*s'", path,
+			rc = setup_fail(-EINVAL, "%s: not /proc/iomem text: '%.*s'", path,
 					 (int)strcspn(line, "\n"), line);
 			break;
 		}
@@ -115,7 +116,7 @@ static int parse_iomem(struct kstate_ctx *ctx, const char *path, struct iomem_en
 			cap = cap ? cap * 2 : 64;
 			tmp = realloc(e, cap * sizeof(*e));
 			if (!tmp) {
-				rc = kstate_fail(ctx, -ENOMEM, "%s: out of memory", path);
+				rc = setup_fail(-ENOMEM, "%s: out of memory", path);
 				break;
 			}
 			e = tmp;
@@ -130,7 +131,7 @@ static int parse_iomem(struct kstate_ctx *ctx, const char *path, struct iomem_en
 	}
 	fclose(f);
 	if (!rc && !nonzero && n)
-		rc = kstate_fail(ctx, -EPERM,
+		rc = setup_fail(-EPERM,
 				 "%s: every address reads as zero: the kernel hides them from "
 				 "unprivileged users; run as root", path);
 	if (rc) {
@@ -180,7 +181,7 @@ static int segs_cut(struct seg **segs, size_t *n, uint64_t s, uint64_t e)
  * Free System RAM: each top-level "System RAM" less everything nested in it and any
  * other top-level resource that overlaps it.
  */
-static int free_segments(struct kstate_memmap_plan *p, const struct iomem_entry *e,
+static int free_segments(struct memmap_plan *p, const struct iomem_entry *e,
 			 size_t n, struct seg **out, size_t *nsegs)
 {
 	struct seg *segs = NULL;
@@ -225,7 +226,7 @@ static int free_segments(struct kstate_memmap_plan *p, const struct iomem_entry 
 	return 0;
 nomem:
 	free(segs);
-	return kstate_fail(p->ctx, -ENOMEM, "memmap plan: out of memory");
+	return setup_fail(-ENOMEM, "memmap plan: out of memory");
 }
 
 /* The highest aligned start of @size inside a segment clipped to >= @floor, or ~0. */
@@ -239,7 +240,7 @@ static uint64_t place_in(const struct seg *g, uint64_t floor, uint64_t size, uin
 	return start >= lo ? start : ~0ULL;
 }
 
-static bool place_one(struct kstate_memmap_plan *p, const struct seg *segs, size_t ns,
+static bool place_one(struct memmap_plan *p, const struct seg *segs, size_t ns,
 		      uint64_t floor)
 {
 	uint64_t best = ~0ULL, s;
@@ -259,7 +260,7 @@ static bool place_one(struct kstate_memmap_plan *p, const struct seg *segs, size
 }
 
 /* Spread the request over the largest aligned chunks: above 4G, then the highest. */
-static int place_split(struct kstate_memmap_plan *p, struct seg *segs, size_t ns)
+static int place_split(struct memmap_plan *p, struct seg *segs, size_t ns)
 {
 	uint64_t left = p->size;
 	size_t i;
@@ -328,33 +329,31 @@ static void largest_free(const struct seg *segs, size_t ns, uint64_t align, char
 }
 
 /**
- * kstate_memmap_plan_new - choose where to reserve persistent memory with memmap=
- * @ctx: library context
+ * memmap_plan_new - choose where to reserve persistent memory with memmap=
  * @iomem_path: a copy of /proc/iomem (read as root), or NULL for /proc/iomem itself
  * @size: bytes to reserve; a multiple of 16 MiB
  * @align: alignment of each range's start, a power of two of at least 16 MiB; 0 for
  *	the default of 1 GiB, which lets DAX mappings use huge pages
- * @flags: KSTATE_MEMMAP_PLAN_SPLIT to allow up to four ranges when no single range fits
+ * @flags: MEMMAP_PLAN_SPLIT to allow up to four ranges when no single range fits
  * @out: the plan
  *
  * Picks a range of top-level System RAM, as high as possible and preferably above
  * 4 GiB, that overlaps nothing nested in it (kernel image, crash kernel, ...) and no
  * other resource (reserved, ACPI, existing persistent memory).  A plan that had to go
  * below 4 GiB, that leaves the machine little RAM or that adds to persistent memory
- * already present carries warnings (kstate_memmap_plan_warnings()), which are also
+ * already present carries warnings (memmap_plan_warnings()), which are also
  * logged.
  *
  * Return: 0; -EINVAL for a bad @size or @align or unreadable text, -EPERM when the
  * addresses read as zero (not root), -ENODATA when there is no System RAM, -E2BIG when
  * the reservation would leave less than 1 GiB of RAM or need more than four ranges,
- * -ENOSPC when no free aligned range is large enough, -ENOMEM.  kstate_errormsg() says
+ * -ENOSPC when no free aligned range is large enough, -ENOMEM.  setup_errormsg() says
  * which and why.
  */
-KSTATE_EXPORT int kstate_memmap_plan_new(struct kstate_ctx *ctx, const char *iomem_path,
-					 uint64_t size, uint64_t align, unsigned int flags,
-					 struct kstate_memmap_plan **out)
+int memmap_plan_new(const char *iomem_path, uint64_t size, uint64_t align, unsigned int flags,
+		    struct memmap_plan **out)
 {
-	struct kstate_memmap_plan *p;
+	struct memmap_plan *p;
 	struct iomem_entry *e = NULL;
 	struct seg *segs = NULL;
 	size_t n = 0, ns = 0;
@@ -364,35 +363,36 @@ KSTATE_EXPORT int kstate_memmap_plan_new(struct kstate_ctx *ctx, const char *iom
 	if (!iomem_path)
 		iomem_path = "/proc/iomem";
 	if (!align)
-		align = KSTATE_MEMMAP_ALIGN_DEFAULT;
+		align = MEMMAP_ALIGN_DEFAULT;
 	size_text(align, al, sizeof(al));
 	size_text(size, sz, sizeof(sz));
-	if (!is_pow2(align) || align < KSTATE_MEMMAP_ALIGN_MIN)
-		return kstate_fail(ctx, -EINVAL,
+	if (flags & ~MEMMAP_PLAN_SPLIT)
+		return setup_fail(-EINVAL, "memmap plan: invalid flags 0x%x", flags);
+	if (!is_pow2(align) || align < MEMMAP_ALIGN_MIN)
+		return setup_fail(-EINVAL,
 				   "memmap plan: alignment %s is not a power of two of at least 16M",
 				   al);
-	if (!size || size % KSTATE_MEMMAP_ALIGN_MIN)
-		return kstate_fail(ctx, -EINVAL,
+	if (!size || size % MEMMAP_ALIGN_MIN)
+		return setup_fail(-EINVAL,
 				   "memmap plan: size %s is not a non-zero multiple of 16M", sz);
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return kstate_fail(ctx, -ENOMEM, "memmap plan: out of memory");
-	p->ctx = ctx;
+		return setup_fail(-ENOMEM, "memmap plan: out of memory");
 	p->size = size;
 	p->align = align;
 
-	rc = parse_iomem(ctx, iomem_path, &e, &n);
+	rc = parse_iomem(iomem_path, &e, &n);
 	if (rc)
 		goto out;
 	rc = free_segments(p, e, n, &segs, &ns);
 	if (rc)
 		goto out;
 	if (!p->ram_total) {
-		rc = kstate_fail(ctx, -ENODATA, "%s: no top-level System RAM listed", iomem_path);
+		rc = setup_fail(-ENODATA, "%s: no top-level System RAM listed", iomem_path);
 		goto out;
 	}
-	if (p->ram_total < size || p->ram_total - size < KSTATE_MEMMAP_MIN_RAM) {
-		rc = kstate_fail(ctx, -E2BIG,
+	if (p->ram_total < size || p->ram_total - size < MEMMAP_MIN_RAM) {
+		rc = setup_fail(-E2BIG,
 				 "memmap plan: reserving %s of %.1fG System RAM would leave less "
 				 "than 1G for the kernel; ask for less", sz,
 				 (double)p->ram_total / GiB);
@@ -401,45 +401,45 @@ KSTATE_EXPORT int kstate_memmap_plan_new(struct kstate_ctx *ctx, const char *iom
 	if (place_one(p, segs, ns, FOUR_GIB))
 		goto warn;
 	if (place_one(p, segs, ns, 0)) {
-		p->warnings |= KSTATE_MEMMAP_WARN_BELOW_4G;
+		p->warnings |= MEMMAP_WARN_BELOW_4G;
 		goto warn;
 	}
 	largest_free(segs, ns, align, why, sizeof(why));
-	if (!(flags & KSTATE_MEMMAP_PLAN_SPLIT)) {
-		rc = kstate_fail(ctx, -ENOSPC,
+	if (!(flags & MEMMAP_PLAN_SPLIT)) {
+		rc = setup_fail(-ENOSPC,
 				 "memmap plan: no free %s-aligned range of %s in System RAM (%s); "
 				 "ask for less, a smaller alignment, or allow a split", al, sz, why);
 		goto out;
 	}
 	rc = place_split(p, segs, ns);
 	if (rc == -E2BIG) {
-		rc = kstate_fail(ctx, rc,
+		rc = setup_fail(rc,
 				 "memmap plan: %s needs more than %d ranges of %s-aligned free RAM "
 				 "and KASLR avoids only %d memmap= ranges; ask for less",
 				 sz, PLAN_MAX_RANGES, al, PLAN_MAX_RANGES);
 		goto out;
 	} else if (rc) {
-		rc = kstate_fail(ctx, rc,
+		rc = setup_fail(rc,
 				 "memmap plan: not enough free %s-aligned System RAM for %s (%s)",
 				 al, sz, why);
 		goto out;
 	}
 	for (unsigned int i = 0; i < p->nr; i++)
 		if (p->ranges[i].start < FOUR_GIB)
-			p->warnings |= KSTATE_MEMMAP_WARN_BELOW_4G;
+			p->warnings |= MEMMAP_WARN_BELOW_4G;
 warn:
-	if (p->ram_total - size < KSTATE_MEMMAP_LOW_RAM || p->ram_total - size < p->ram_total / 4)
-		p->warnings |= KSTATE_MEMMAP_WARN_LOW_RAM;
+	if (p->ram_total - size < MEMMAP_LOW_RAM || p->ram_total - size < p->ram_total / 4)
+		p->warnings |= MEMMAP_WARN_LOW_RAM;
 	if (p->pmem_present)
-		p->warnings |= KSTATE_MEMMAP_WARN_PMEM_PRESENT;
-	if (p->warnings & KSTATE_MEMMAP_WARN_BELOW_4G)
-		log_warn(ctx, "memmap plan: no room above 4G; the range is below 4G, where the "
+		p->warnings |= MEMMAP_WARN_PMEM_PRESENT;
+	if (p->warnings & MEMMAP_WARN_BELOW_4G)
+		setup_warn("memmap plan: no room above 4G; the range is below 4G, where the "
 			 "boot loader may place the kernel or initrd");
-	if (p->warnings & KSTATE_MEMMAP_WARN_LOW_RAM)
-		log_warn(ctx, "memmap plan: %s leaves the system only %.1fG of its %.1fG RAM",
+	if (p->warnings & MEMMAP_WARN_LOW_RAM)
+		setup_warn("memmap plan: %s leaves the system only %.1fG of its %.1fG RAM",
 			 sz, (double)(p->ram_total - size) / GiB, (double)p->ram_total / GiB);
-	if (p->warnings & KSTATE_MEMMAP_WARN_PMEM_PRESENT)
-		log_warn(ctx, "memmap plan: the machine already has persistent memory; a new "
+	if (p->warnings & MEMMAP_WARN_PMEM_PRESENT)
+		setup_warn("memmap plan: the machine already has persistent memory; a new "
 			 "range adds to it, it does not move a store");
 	*out = p;
 	p = NULL;
@@ -452,10 +452,10 @@ out:
 }
 
 /**
- * kstate_memmap_plan_delete - release a plan
+ * memmap_plan_delete - release a plan
  * @plan: pointer to the plan; set to NULL. NULL or a pointer to NULL is fine.
  */
-KSTATE_EXPORT void kstate_memmap_plan_delete(struct kstate_memmap_plan **plan)
+void memmap_plan_delete(struct memmap_plan **plan)
 {
 	if (!plan || !*plan)
 		return;
@@ -464,85 +464,82 @@ KSTATE_EXPORT void kstate_memmap_plan_delete(struct kstate_memmap_plan **plan)
 }
 
 /**
- * kstate_memmap_plan_range_count - how many ranges the plan reserves
+ * memmap_plan_range_count - how many ranges the plan reserves
  * @plan: the plan
  *
  * Return: 1, or up to 4 when the request was split.
  */
-KSTATE_EXPORT unsigned int kstate_memmap_plan_range_count(struct kstate_memmap_plan *plan)
+unsigned int memmap_plan_range_count(struct memmap_plan *plan)
 {
 	return plan->nr;
 }
 
 /**
- * kstate_memmap_plan_range_start - physical start address of one range
+ * memmap_plan_range_start - physical start address of one range
  * @plan: the plan
- * @index: range index, below kstate_memmap_plan_range_count()
+ * @index: range index, below memmap_plan_range_count()
  *
  * Return: the address, or 0 for an index out of range.
  */
-KSTATE_EXPORT uint64_t kstate_memmap_plan_range_start(struct kstate_memmap_plan *plan,
-						      unsigned int index)
+uint64_t memmap_plan_range_start(struct memmap_plan *plan, unsigned int index)
 {
 	return index < plan->nr ? plan->ranges[index].start : 0;
 }
 
 /**
- * kstate_memmap_plan_range_size - size of one range
+ * memmap_plan_range_size - size of one range
  * @plan: the plan
- * @index: range index, below kstate_memmap_plan_range_count()
+ * @index: range index, below memmap_plan_range_count()
  *
  * Return: the size in bytes, or 0 for an index out of range.
  */
-KSTATE_EXPORT uint64_t kstate_memmap_plan_range_size(struct kstate_memmap_plan *plan,
-						     unsigned int index)
+uint64_t memmap_plan_range_size(struct memmap_plan *plan, unsigned int index)
 {
 	return index < plan->nr ? plan->ranges[index].end - plan->ranges[index].start : 0;
 }
 
 /**
- * kstate_memmap_plan_ram_total - System RAM the kernel currently lists
+ * memmap_plan_ram_total - System RAM the kernel currently lists
  * @plan: the plan
  *
  * Return: bytes of top-level System RAM in the iomem text.
  */
-KSTATE_EXPORT uint64_t kstate_memmap_plan_ram_total(struct kstate_memmap_plan *plan)
+uint64_t memmap_plan_ram_total(struct memmap_plan *plan)
 {
 	return plan->ram_total;
 }
 
 /**
- * kstate_memmap_plan_pmem_present - persistent memory the machine already has
+ * memmap_plan_pmem_present - persistent memory the machine already has
  * @plan: the plan
  *
  * Return: bytes of top-level "Persistent Memory" resources (memmap= or NFIT).
  */
-KSTATE_EXPORT uint64_t kstate_memmap_plan_pmem_present(struct kstate_memmap_plan *plan)
+uint64_t memmap_plan_pmem_present(struct memmap_plan *plan)
 {
 	return plan->pmem_present;
 }
 
 /**
- * kstate_memmap_plan_warnings - what an operator should know before applying the plan
+ * memmap_plan_warnings - what an operator should know before applying the plan
  * @plan: the plan
  *
- * Return: KSTATE_MEMMAP_WARN_* bits, 0 for none.
+ * Return: MEMMAP_WARN_* bits, 0 for none.
  */
-KSTATE_EXPORT unsigned int kstate_memmap_plan_warnings(struct kstate_memmap_plan *plan)
+unsigned int memmap_plan_warnings(struct memmap_plan *plan)
 {
 	return plan->warnings;
 }
 
 /**
- * kstate_memmap_plan_param - the kernel command line parameter for the plan
+ * memmap_plan_param - the kernel command line parameter for the plan
  * @plan: the plan
  * @buf: where to write it, for example "memmap=4G!12G" (ranges separated by commas)
  * @len: size of @buf
  *
  * Return: 0, or -ENOSPC when @buf is too small.
  */
-KSTATE_EXPORT int kstate_memmap_plan_param(struct kstate_memmap_plan *plan, char *buf,
-					   size_t len)
+int memmap_plan_param(struct memmap_plan *plan, char *buf, size_t len)
 {
 	size_t off;
 	unsigned int i;
@@ -556,7 +553,50 @@ KSTATE_EXPORT int kstate_memmap_plan_param(struct kstate_memmap_plan *plan, char
 		off += (size_t)snprintf(buf + off, len - off, "%s%s!%s", i ? "," : "", s, a);
 	}
 	if (off >= len)
-		return kstate_fail(plan->ctx, -ENOSPC, "memmap plan: buffer of %zu too small",
+		return setup_fail(-ENOSPC, "memmap plan: buffer of %zu too small",
 				   len);
 	return 0;
+}
+
+int memmap_active(const char *iomem_path, const char *cmdline_path, char *words, size_t len,
+		  uint64_t *total)
+{
+	struct memmap_range r[CMDLINE_MEMMAP_MAX];
+	struct iomem_entry *e = NULL;
+	char cmdline[8192];
+	unsigned int nr, i;
+	size_t n = 0, j;
+	ssize_t got;
+	int fd, rc;
+
+	words[0] = '\0';
+	*total = 0;
+	fd = open(cmdline_path ? cmdline_path : "/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return setup_fail(-errno, "%s: cannot read: %s", cmdline_path ?
+				  cmdline_path : "/proc/cmdline", strerror(errno));
+	got = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	cmdline[got > 0 ? got : 0] = '\0';
+	nr = cmdline_memmap(cmdline, r, CMDLINE_MEMMAP_MAX, words, len);
+	if (!nr)
+		return 0;
+	rc = parse_iomem(iomem_path ? iomem_path : "/proc/iomem", &e, &n);
+	if (rc)
+		return rc;
+	/* Each range must be a top-level legacy PMEM resource: the kernel honoured it. */
+	for (i = 0, rc = 1; i < nr && rc == 1; i++) {
+		for (j = 0; j < n; j++)
+			if (e[j].depth == 0 && e[j].start == r[i].start &&
+			    e[j].end + 1 == r[i].start + r[i].size &&
+			    strcmp(e[j].name, "Persistent Memory (legacy)") == 0)
+				break;
+		if (j == n)
+			rc = 0;
+		*total += r[i].size;
+	}
+	free(e);
+	if (!rc)
+		*total = 0;
+	return rc;
 }

@@ -19,9 +19,15 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "private.h"
+#include "inuse.h"
+#include "mounts.h"
+#include "msg.h"
+#include "pmem.h"
+#include "probe.h"
 
 #define SZ_2M		(2ULL << 20)
+/* The node field of the UUID of devdax namespaces daxfs-setup makes for lending. */
+#define LEND_TAG	"kstlnd"
 /* From this size on, fsdax keeps its struct pages on the device (1/64 of the size). */
 #define MAP_DEVICE_FROM	(16ULL << 30)
 
@@ -46,8 +52,7 @@ struct pmem_ns {
 	struct daxctl_dev *dev;
 };
 
-struct kstate_pmem {
-	struct kstate_ctx *ctx;
+struct pmem {
 	struct ndctl_ctx *nd;
 	struct pmem_region *regions;
 	unsigned int nr_regions;
@@ -85,7 +90,7 @@ static uint64_t dev_lent(struct daxctl_dev *dev)
 	return online > 0 ? (uint64_t)online * daxctl_memory_get_block_size(mem) : 0;
 }
 
-static int scan(struct kstate_pmem *p)
+static int scan(struct pmem *p)
 {
 	struct ndctl_bus *bus;
 	struct ndctl_region *region;
@@ -156,40 +161,38 @@ static int scan(struct kstate_pmem *p)
 }
 
 /**
- * kstate_pmem_new - discover this machine's persistent memory
- * @ctx: library context
+ * pmem_new - discover this machine's persistent memory
  * @out: the handle: regions and namespaces as found now
  *
  * Return: 0, -ENOMEM, or the error libndctl gave (no root is needed to look).
  */
-KSTATE_EXPORT int kstate_pmem_new(struct kstate_ctx *ctx, struct kstate_pmem **out)
+int pmem_new(struct pmem **out)
 {
-	struct kstate_pmem *p = calloc(1, sizeof(*p));
+	struct pmem *p = calloc(1, sizeof(*p));
 	int rc;
 
 	if (!p)
-		return kstate_fail(ctx, -ENOMEM, "pmem: out of memory");
-	p->ctx = ctx;
+		return setup_fail(-ENOMEM, "pmem: out of memory");
 	rc = ndctl_new(&p->nd);
 	if (rc) {
 		free(p);
-		return kstate_fail(ctx, rc < 0 ? rc : -ENXIO,
+		return setup_fail(rc < 0 ? rc : -ENXIO,
 				   "pmem: cannot open libndctl (is sysfs mounted?)");
 	}
 	rc = scan(p);
 	if (rc) {
-		kstate_pmem_delete(&p);
-		return kstate_fail(ctx, rc, "pmem: out of memory");
+		pmem_delete(&p);
+		return setup_fail(rc, "pmem: out of memory");
 	}
 	*out = p;
 	return 0;
 }
 
 /**
- * kstate_pmem_delete - release the handle
+ * pmem_delete - release the handle
  * @pmem: pointer to the handle; set to NULL. NULL or a pointer to NULL is fine.
  */
-KSTATE_EXPORT void kstate_pmem_delete(struct kstate_pmem **pmem)
+void pmem_delete(struct pmem **pmem)
 {
 	if (!pmem || !*pmem)
 		return;
@@ -201,116 +204,115 @@ KSTATE_EXPORT void kstate_pmem_delete(struct kstate_pmem **pmem)
 }
 
 /* Rescan with a fresh libndctl context: other tools may have changed things. */
-static int rescan(struct kstate_pmem *p)
+static int rescan(struct pmem *p)
 {
 	struct ndctl_ctx *nd;
 	int rc = ndctl_new(&nd);
 
 	if (rc)
-		return kstate_fail(p->ctx, rc < 0 ? rc : -ENXIO, "pmem: cannot open libndctl");
+		return setup_fail(rc < 0 ? rc : -ENXIO, "pmem: cannot open libndctl");
 	ndctl_unref(p->nd);
 	p->nd = nd;
 	rc = scan(p);
-	return rc ? kstate_fail(p->ctx, rc, "pmem: out of memory") : 0;
+	return rc ? setup_fail(rc, "pmem: out of memory") : 0;
 }
 
 /**
- * kstate_pmem_refresh - discover again, after something else changed the devices
+ * pmem_refresh - discover again, after something else changed the devices
  * @pmem: the handle
  *
  * Indexes and strings from before the call are invalid after it.
  *
  * Return: 0 or -errno.
  */
-KSTATE_EXPORT int kstate_pmem_refresh(struct kstate_pmem *pmem)
+int pmem_refresh(struct pmem *pmem)
 {
 	return rescan(pmem);
 }
 
 /**
- * kstate_pmem_region_count - number of persistent memory regions
+ * pmem_region_count - number of persistent memory regions
  * @pmem: the handle
  *
  * Return: the count.
  */
-KSTATE_EXPORT unsigned int kstate_pmem_region_count(struct kstate_pmem *pmem)
+unsigned int pmem_region_count(struct pmem *pmem)
 {
 	return pmem->nr_regions;
 }
 
 /**
- * kstate_pmem_region_name - a region's device name, e.g. "region0"
+ * pmem_region_name - a region's device name, e.g. "region0"
  * @pmem: the handle
- * @index: below kstate_pmem_region_count()
+ * @index: below pmem_region_count()
  *
  * Return: the name, or NULL for a bad index.
  */
-KSTATE_EXPORT const char *kstate_pmem_region_name(struct kstate_pmem *pmem, unsigned int index)
+const char *pmem_region_name(struct pmem *pmem, unsigned int index)
 {
 	return index < pmem->nr_regions ? pmem->regions[index].name : NULL;
 }
 
 /**
- * kstate_pmem_region_size - a region's capacity
+ * pmem_region_size - a region's capacity
  * @pmem: the handle
- * @index: below kstate_pmem_region_count()
+ * @index: below pmem_region_count()
  *
  * Return: bytes, 0 for a bad index.
  */
-KSTATE_EXPORT uint64_t kstate_pmem_region_size(struct kstate_pmem *pmem, unsigned int index)
+uint64_t pmem_region_size(struct pmem *pmem, unsigned int index)
 {
 	return index < pmem->nr_regions ? pmem->regions[index].size : 0;
 }
 
 /**
- * kstate_pmem_region_available - capacity of a region not in any namespace
+ * pmem_region_available - capacity of a region not in any namespace
  * @pmem: the handle
- * @index: below kstate_pmem_region_count()
+ * @index: below pmem_region_count()
  *
  * Return: bytes, 0 for a bad index.
  */
-KSTATE_EXPORT uint64_t kstate_pmem_region_available(struct kstate_pmem *pmem,
-						    unsigned int index)
+uint64_t pmem_region_available(struct pmem *pmem, unsigned int index)
 {
 	return index < pmem->nr_regions ? pmem->regions[index].available : 0;
 }
 
 /**
- * kstate_pmem_region_is_legacy - whether a region is emulated with memmap= (e820)
+ * pmem_region_is_legacy - whether a region is emulated with memmap= (e820)
  * @pmem: the handle
- * @index: below kstate_pmem_region_count()
+ * @index: below pmem_region_count()
  *
  * Return: true for a memmap= (legacy e820) region, false for NFIT and bad indexes.
  */
-KSTATE_EXPORT bool kstate_pmem_region_is_legacy(struct kstate_pmem *pmem, unsigned int index)
+bool pmem_region_is_legacy(struct pmem *pmem, unsigned int index)
 {
 	return index < pmem->nr_regions && pmem->regions[index].legacy;
 }
 
 /**
- * kstate_pmem_namespace_count - number of namespaces with capacity
+ * pmem_namespace_count - number of namespaces with capacity
  * @pmem: the handle
  *
  * Return: the count.
  */
-KSTATE_EXPORT unsigned int kstate_pmem_namespace_count(struct kstate_pmem *pmem)
+unsigned int pmem_namespace_count(struct pmem *pmem)
 {
 	return pmem->nr_ns;
 }
 
-static const struct pmem_ns *ns_at(struct kstate_pmem *p, unsigned int i)
+static const struct pmem_ns *ns_at(struct pmem *p, unsigned int i)
 {
 	return i < p->nr_ns ? &p->ns[i] : NULL;
 }
 
 /**
- * kstate_pmem_namespace_name - a namespace's name, e.g. "namespace0.0"
+ * pmem_namespace_name - a namespace's name, e.g. "namespace0.0"
  * @pmem: the handle
- * @index: below kstate_pmem_namespace_count()
+ * @index: below pmem_namespace_count()
  *
  * Return: the name, or NULL for a bad index.
  */
-KSTATE_EXPORT const char *kstate_pmem_namespace_name(struct kstate_pmem *pmem,
+const char *pmem_namespace_name(struct pmem *pmem,
 						     unsigned int index)
 {
 	const struct pmem_ns *n = ns_at(pmem, index);
@@ -319,13 +321,13 @@ KSTATE_EXPORT const char *kstate_pmem_namespace_name(struct kstate_pmem *pmem,
 }
 
 /**
- * kstate_pmem_namespace_region - the region a namespace is in
+ * pmem_namespace_region - the region a namespace is in
  * @pmem: the handle
- * @index: below kstate_pmem_namespace_count()
+ * @index: below pmem_namespace_count()
  *
  * Return: the region's name, or NULL for a bad index.
  */
-KSTATE_EXPORT const char *kstate_pmem_namespace_region(struct kstate_pmem *pmem,
+const char *pmem_namespace_region(struct pmem *pmem,
 						       unsigned int index)
 {
 	const struct pmem_ns *n = ns_at(pmem, index);
@@ -334,13 +336,13 @@ KSTATE_EXPORT const char *kstate_pmem_namespace_region(struct kstate_pmem *pmem,
 }
 
 /**
- * kstate_pmem_namespace_mode - a namespace's mode
+ * pmem_namespace_mode - a namespace's mode
  * @pmem: the handle
- * @index: below kstate_pmem_namespace_count()
+ * @index: below pmem_namespace_count()
  *
  * Return: "fsdax", "devdax", "raw", "sector" or "unknown"; NULL for a bad index.
  */
-KSTATE_EXPORT const char *kstate_pmem_namespace_mode(struct kstate_pmem *pmem,
+const char *pmem_namespace_mode(struct pmem *pmem,
 						     unsigned int index)
 {
 	const struct pmem_ns *n = ns_at(pmem, index);
@@ -349,14 +351,13 @@ KSTATE_EXPORT const char *kstate_pmem_namespace_mode(struct kstate_pmem *pmem,
 }
 
 /**
- * kstate_pmem_namespace_size - usable size of a namespace in its mode
+ * pmem_namespace_size - usable size of a namespace in its mode
  * @pmem: the handle
- * @index: below kstate_pmem_namespace_count()
+ * @index: below pmem_namespace_count()
  *
  * Return: bytes (less the fsdax or devdax metadata), 0 for a bad index.
  */
-KSTATE_EXPORT uint64_t kstate_pmem_namespace_size(struct kstate_pmem *pmem,
-						  unsigned int index)
+uint64_t pmem_namespace_size(struct pmem *pmem, unsigned int index)
 {
 	const struct pmem_ns *n = ns_at(pmem, index);
 
@@ -364,14 +365,14 @@ KSTATE_EXPORT uint64_t kstate_pmem_namespace_size(struct kstate_pmem *pmem,
 }
 
 /**
- * kstate_pmem_namespace_blockdev - the block device of a raw or fsdax namespace
+ * pmem_namespace_blockdev - the block device of a raw or fsdax namespace
  * @pmem: the handle
- * @index: below kstate_pmem_namespace_count()
+ * @index: below pmem_namespace_count()
  *
  * Return: a name such as "pmem0" (without /dev/), or "" if it has none (devdax,
  * disabled); NULL for a bad index.
  */
-KSTATE_EXPORT const char *kstate_pmem_namespace_blockdev(struct kstate_pmem *pmem,
+const char *pmem_namespace_blockdev(struct pmem *pmem,
 							 unsigned int index)
 {
 	const struct pmem_ns *n = ns_at(pmem, index);
@@ -380,13 +381,13 @@ KSTATE_EXPORT const char *kstate_pmem_namespace_blockdev(struct kstate_pmem *pme
 }
 
 /**
- * kstate_pmem_namespace_chardev - the device-dax device of a devdax namespace
+ * pmem_namespace_chardev - the device-dax device of a devdax namespace
  * @pmem: the handle
- * @index: below kstate_pmem_namespace_count()
+ * @index: below pmem_namespace_count()
  *
  * Return: a name such as "dax0.1", or "" if it has none; NULL for a bad index.
  */
-KSTATE_EXPORT const char *kstate_pmem_namespace_chardev(struct kstate_pmem *pmem,
+const char *pmem_namespace_chardev(struct pmem *pmem,
 							unsigned int index)
 {
 	const struct pmem_ns *n = ns_at(pmem, index);
@@ -395,14 +396,13 @@ KSTATE_EXPORT const char *kstate_pmem_namespace_chardev(struct kstate_pmem *pmem
 }
 
 /**
- * kstate_pmem_namespace_lent - how much of a namespace is online as system RAM
+ * pmem_namespace_lent - how much of a namespace is online as system RAM
  * @pmem: the handle
- * @index: below kstate_pmem_namespace_count()
+ * @index: below pmem_namespace_count()
  *
  * Return: bytes of online memory blocks, 0 if not lent or for a bad index.
  */
-KSTATE_EXPORT uint64_t kstate_pmem_namespace_lent(struct kstate_pmem *pmem,
-						  unsigned int index)
+uint64_t pmem_namespace_lent(struct pmem *pmem, unsigned int index)
 {
 	const struct pmem_ns *n = ns_at(pmem, index);
 
@@ -410,13 +410,13 @@ KSTATE_EXPORT uint64_t kstate_pmem_namespace_lent(struct kstate_pmem *pmem,
 }
 
 /**
- * kstate_pmem_namespace_find - look a namespace up by name or device
+ * pmem_namespace_find - look a namespace up by name or device
  * @pmem: the handle
  * @name: "namespace0.0", "pmem0", "/dev/pmem0", "dax0.1" or "/dev/dax0.1"
  *
  * Return: its index, or -ENOENT.
  */
-KSTATE_EXPORT int kstate_pmem_namespace_find(struct kstate_pmem *pmem, const char *name)
+int pmem_namespace_find(struct pmem *pmem, const char *name)
 {
 	unsigned int i;
 
@@ -429,7 +429,7 @@ KSTATE_EXPORT int kstate_pmem_namespace_find(struct kstate_pmem *pmem, const cha
 		    (n->chardev[0] && !strcmp(n->chardev, name)))
 			return (int)i;
 	}
-	return kstate_fail(pmem->ctx, -ENOENT,
+	return setup_fail(-ENOENT,
 			   "pmem: no namespace or device '%s' (see 'ndctl list -N')", name);
 }
 
@@ -438,89 +438,51 @@ KSTATE_EXPORT int kstate_pmem_namespace_find(struct kstate_pmem *pmem, const cha
 /* Whether the block device is mounted (anywhere, in this mount namespace). */
 static bool blockdev_mounted(const char *bdev)
 {
-	char path[64], line[1024];
-	struct stat st;
-	bool found = false;
-	FILE *f;
+	struct mount_info m;
 
-	snprintf(path, sizeof(path), "/dev/%s", bdev);
-	if (stat(path, &st) || !S_ISBLK(st.st_mode))
-		return false;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return true;	/* cannot tell: assume the worst */
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned int maj, mnr;
-
-		if (sscanf(line, "%*u %*u %u:%u", &maj, &mnr) == 2 &&
-		    maj == major(st.st_rdev) && mnr == minor(st.st_rdev))
-			found = true;
-	}
-	fclose(f);
-	return found;
+	return mount_find(bdev, &m) < 0 || m.found;	/* cannot tell: assume the worst */
 }
 
 /*
- * What the start of a raw device holds that must not be destroyed: a filesystem
- * (where a store lives) or the info block of a former fsdax/devdax namespace.
- * Returns a description, or NULL if it looks empty.
+ * What a device holds that must not be destroyed (a filesystem where a store may
+ * live, LUKS, LVM, a partition table, a namespace info block): a description, or NULL
+ * if it looks empty.
  */
-static const char *blockdev_content(const char *bdev)
+static const char *blockdev_content(const char *bdev, char *what, size_t len)
 {
-	static const struct {
-		unsigned int off;
-		const char *magic;
-		unsigned int len;
-		const char *what;
-	} sigs[] = {
-		{ 0, "XFSB", 4, "an xfs filesystem" },
-		{ 0x438, "\x53\xef", 2, "an ext2/3/4 filesystem" },
-		{ 0x10040, "_BHRfS_M", 8, "a btrfs filesystem" },
-		{ 4096, "NVDIMM_PFN_INFO", 15, "an fsdax info block" },
-		{ 4096, "NVDIMM_DAX_INFO", 15, "a devdax info block" },
-	};
-	unsigned char buf[0x10048];
 	char path[64];
-	size_t i;
-	int fd;
+	int rc;
 
 	snprintf(path, sizeof(path), "/dev/%s", bdev);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return "unreadable contents";
-	if (pread(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf)) {
-		close(fd);
-		return "unreadable contents";
-	}
-	close(fd);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (memcmp(buf + sigs[i].off, sigs[i].magic, sigs[i].len) == 0)
-			return sigs[i].what;
-	return NULL;
+	rc = probe_content(path, what, len);
+	if (rc < 0)
+		snprintf(what, len, "unreadable contents (%s)", strerror(-rc));
+	return rc ? what : NULL;
 }
 
 /* Refuse a raw namespace that is in use or holds data, unless forced. */
-static int raw_usable(struct kstate_pmem *p, const struct pmem_ns *n, unsigned int flags,
+static int raw_usable(struct pmem *p, const struct pmem_ns *n, unsigned int flags,
 		      const char *purpose)
 {
+	char buf[256];
 	const char *what;
 
 	if (!n->blockdev[0])
-		return kstate_fail(p->ctx, -EBUSY, "pmem: %s is disabled; enable it with "
+		return setup_fail(-EBUSY, "pmem: %s is disabled; enable it with "
 				   "'ndctl enable-namespace %s' first", n->name, n->name);
 	if (blockdev_mounted(n->blockdev))
-		return kstate_fail(p->ctx, -EBUSY, "pmem: %s (/dev/%s) is mounted; it may hold "
+		return setup_fail(-EBUSY, "pmem: %s (/dev/%s) is mounted; it may hold "
 				   "a store and is not used %s", n->name, n->blockdev, purpose);
-	what = blockdev_content(n->blockdev);
-	if (what && !(flags & KSTATE_PMEM_FORCE))
-		return kstate_fail(p->ctx, -EEXIST, "pmem: %s (/dev/%s) holds %s, which may be "
+	what = blockdev_content(n->blockdev, buf, sizeof(buf));
+	if (what && !(flags & PMEM_FORCE))
+		return setup_fail(-EEXIST, "pmem: %s (/dev/%s) holds %s, which may be "
 				   "a store; it is not used %s unless forced", n->name,
 				   n->blockdev, what, purpose);
 	return 0;
 }
 
 /* Raw namespace to fsdax: an info block at its start, a new /dev/pmemN. */
-static int make_fsdax(struct kstate_pmem *p, struct pmem_ns *n, unsigned int flags)
+static int make_fsdax(struct pmem *p, struct pmem_ns *n, unsigned int flags)
 {
 	struct ndctl_region *region = ndctl_namespace_get_region(n->ndns);
 	struct ndctl_pfn *pfn = ndctl_region_get_pfn_seed(region);
@@ -529,16 +491,16 @@ static int make_fsdax(struct kstate_pmem *p, struct pmem_ns *n, unsigned int fla
 	int rc;
 
 	if (!pfn)
-		return kstate_fail(p->ctx, -ENXIO, "pmem: %s has no fsdax seed (is nd_pmem "
+		return setup_fail(-ENXIO, "pmem: %s has no fsdax seed (is nd_pmem "
 				   "loaded?)", ndctl_region_get_devname(region));
 	loc = n->size >= MAP_DEVICE_FROM ? NDCTL_PFN_LOC_PMEM : NDCTL_PFN_LOC_RAM;
-	if (flags & KSTATE_PMEM_MAP_DEVICE)
+	if (flags & PMEM_MAP_DEVICE)
 		loc = NDCTL_PFN_LOC_PMEM;
-	if (flags & KSTATE_PMEM_MAP_MEMORY)
+	if (flags & PMEM_MAP_MEMORY)
 		loc = NDCTL_PFN_LOC_RAM;
 	rc = ndctl_namespace_disable_safe(n->ndns);
 	if (rc)
-		return kstate_fail(p->ctx, rc, "pmem: cannot disable %s: %s", n->name,
+		return setup_fail(rc, "pmem: cannot disable %s: %s", n->name,
 				   strerror(-rc));
 	uuid_generate(uu);
 	rc = ndctl_pfn_set_uuid(pfn, uu);
@@ -553,42 +515,46 @@ static int make_fsdax(struct kstate_pmem *p, struct pmem_ns *n, unsigned int fla
 	if (rc) {
 		ndctl_pfn_set_namespace(pfn, NULL);
 		ndctl_namespace_enable(n->ndns);
-		return kstate_fail(p->ctx, rc, "pmem: cannot put %s in fsdax mode: %s "
+		return setup_fail(rc, "pmem: cannot put %s in fsdax mode: %s "
 				   "(left in raw mode)", n->name, strerror(-rc));
 	}
-	log_info(p->ctx, "pmem: %s is now fsdax (/dev/%s), struct pages in %s", n->name,
+	setup_info("pmem: %s is now fsdax (/dev/%s), struct pages in %s", n->name,
 		 ndctl_pfn_get_block_device(pfn), loc == NDCTL_PFN_LOC_PMEM ? "PMEM" : "RAM");
 	return 0;
 }
 
 /**
- * kstate_pmem_provision - make sure a namespace is in fsdax mode for a store
+ * pmem_provision - make sure a namespace is in fsdax mode for a store
  * @pmem: the handle
  * @name: the namespace (or its device) to use, or NULL to choose: an fsdax namespace
  *	if there is one, else the first raw namespace that is unused and empty
- * @flags: KSTATE_PMEM_MAP_DEVICE or KSTATE_PMEM_MAP_MEMORY to choose where struct pages
- *	go (default: on the device from 16 GiB on), KSTATE_PMEM_FORCE to use a raw
- *	namespace that holds a filesystem or an old info block, KSTATE_PMEM_DRY_RUN
+ * @flags: PMEM_MAP_DEVICE or PMEM_MAP_MEMORY to choose where struct pages
+ *	go (default: on the device from 16 GiB on), PMEM_FORCE to use a raw
+ *	namespace that holds a filesystem or an old info block, PMEM_DRY_RUN
  * @index: the namespace's index after the call (the handle is refreshed)
  *
  * A namespace already in fsdax mode is left as it is, so a second call changes
  * nothing.  A devdax namespace is never converted: it may be lent as RAM.
  *
- * Return: 1 if a namespace was (or, with KSTATE_PMEM_DRY_RUN, would be) put in fsdax
+ * Return: 1 if a namespace was (or, with PMEM_DRY_RUN, would be) put in fsdax
  * mode, 0 if one already was; -ENODEV if there is no namespace at all, -EBUSY if it
  * is mounted or disabled, -EEXIST if it holds data and no force was given, -EINVAL
  * for a devdax or sector namespace, or another -errno from libndctl.
  */
-KSTATE_EXPORT int kstate_pmem_provision(struct kstate_pmem *pmem, const char *name,
-					unsigned int flags, unsigned int *index)
+int pmem_provision(struct pmem *pmem, const char *name, unsigned int flags,
+		   unsigned int *index)
 {
 	struct pmem_ns *n = NULL;
-	char nsname[32];
+	char nsname[32], buf[256];
 	unsigned int i;
 	int rc;
 
+	if (flags & ~(PMEM_FORCE | PMEM_DRY_RUN | PMEM_MAP_DEVICE | PMEM_MAP_MEMORY) ||
+	    ((flags & PMEM_MAP_DEVICE) && (flags & PMEM_MAP_MEMORY)))
+		return setup_fail(-EINVAL, "pmem: invalid provision flags 0x%x", flags);
+
 	if (name) {
-		rc = kstate_pmem_namespace_find(pmem, name);
+		rc = pmem_namespace_find(pmem, name);
 		if (rc < 0)
 			return rc;
 		n = &pmem->ns[rc];
@@ -598,7 +564,7 @@ KSTATE_EXPORT int kstate_pmem_provision(struct kstate_pmem *pmem, const char *na
 		for (i = 0; i < pmem->nr_ns && !n; i++)
 			if (!strcmp(pmem->ns[i].mode, "fsdax") && pmem->ns[i].blockdev[0] &&
 			    (blockdev_mounted(pmem->ns[i].blockdev) ||
-			     blockdev_content(pmem->ns[i].blockdev)))
+			     blockdev_content(pmem->ns[i].blockdev, buf, sizeof(buf))))
 				n = &pmem->ns[i];
 		for (i = 0; i < pmem->nr_ns && !n; i++)
 			if (!strcmp(pmem->ns[i].mode, "fsdax") && !pmem->ns[i].plain)
@@ -608,7 +574,7 @@ KSTATE_EXPORT int kstate_pmem_provision(struct kstate_pmem *pmem, const char *na
 			    !raw_usable(pmem, &pmem->ns[i], flags, "for a new store"))
 				n = &pmem->ns[i];
 		if (!n)
-			return kstate_fail(pmem->ctx, pmem->nr_ns ? -EBUSY : -ENODEV,
+			return setup_fail(pmem->nr_ns ? -EBUSY : -ENODEV,
 					   pmem->nr_ns ? "pmem: no fsdax namespace and no unused raw "
 					   "one: name one to use, or free one" :
 					   "pmem: no persistent memory: boot with the memmap= that "
@@ -618,22 +584,23 @@ KSTATE_EXPORT int kstate_pmem_provision(struct kstate_pmem *pmem, const char *na
 	if (!strcmp(n->mode, "fsdax") && n->plain) {
 		/* Already usable; only a large one gets its struct pages moved to PMEM,
 		 * and only while it is empty. */
-		bool want_dev = (flags & KSTATE_PMEM_MAP_DEVICE) ||
-			(n->size >= MAP_DEVICE_FROM && !(flags & KSTATE_PMEM_MAP_MEMORY));
+		bool want_dev = (flags & PMEM_MAP_DEVICE) ||
+			(n->size >= MAP_DEVICE_FROM && !(flags & PMEM_MAP_MEMORY));
 
-		if (!want_dev || blockdev_mounted(n->blockdev) || blockdev_content(n->blockdev))
+		if (!want_dev || blockdev_mounted(n->blockdev) ||
+		    blockdev_content(n->blockdev, buf, sizeof(buf)))
 			return 0;
 	} else if (!strcmp(n->mode, "fsdax")) {
 		return 0;
 	} else if (strcmp(n->mode, "raw")) {
-		return kstate_fail(pmem->ctx, -EINVAL, "pmem: %s is in %s mode; only raw "
+		return setup_fail(-EINVAL, "pmem: %s is in %s mode; only raw "
 				   "namespaces are converted (to redo it: ndctl create-namespace "
 				   "-f -e %s -m fsdax)", n->name, n->mode, n->name);
 	}
 	rc = raw_usable(pmem, n, flags, "for a new store");
 	if (rc)
 		return rc;
-	if (flags & KSTATE_PMEM_DRY_RUN)
+	if (flags & PMEM_DRY_RUN)
 		return 1;
 	snprintf(nsname, sizeof(nsname), "%s", n->name);
 	rc = make_fsdax(pmem, n, flags);
@@ -642,7 +609,7 @@ KSTATE_EXPORT int kstate_pmem_provision(struct kstate_pmem *pmem, const char *na
 	rc = rescan(pmem);
 	if (rc)
 		return rc;
-	rc = kstate_pmem_namespace_find(pmem, nsname);
+	rc = pmem_namespace_find(pmem, nsname);
 	if (rc < 0)
 		return rc;
 	*index = (unsigned int)rc;
@@ -653,7 +620,7 @@ KSTATE_EXPORT int kstate_pmem_provision(struct kstate_pmem *pmem, const char *na
 /* Lending spare namespaces as system RAM */
 
 /* Raw namespace to devdax, so that kmem can take it. */
-static int make_devdax(struct kstate_pmem *p, struct pmem_ns *n)
+static int make_devdax(struct pmem *p, struct pmem_ns *n)
 {
 	struct ndctl_region *region = ndctl_namespace_get_region(n->ndns);
 	struct ndctl_dax *dax = ndctl_region_get_dax_seed(region);
@@ -661,13 +628,14 @@ static int make_devdax(struct kstate_pmem *p, struct pmem_ns *n)
 	int rc;
 
 	if (!dax)
-		return kstate_fail(p->ctx, -ENXIO, "pmem: %s has no devdax seed (is dax_pmem "
+		return setup_fail(-ENXIO, "pmem: %s has no devdax seed (is dax_pmem "
 				   "loaded?)", ndctl_region_get_devname(region));
 	rc = ndctl_namespace_disable_safe(n->ndns);
 	if (rc)
-		return kstate_fail(p->ctx, rc, "pmem: cannot disable %s: %s", n->name,
+		return setup_fail(rc, "pmem: cannot disable %s: %s", n->name,
 				   strerror(-rc));
 	uuid_generate(uu);
+	memcpy(uu + 10, LEND_TAG, 6);	/* daxfs-setup made it: lend may take it back */
 	rc = ndctl_dax_set_uuid(dax, uu);
 	if (!rc)
 		rc = ndctl_dax_set_location(dax, NDCTL_PFN_LOC_PMEM);
@@ -680,18 +648,18 @@ static int make_devdax(struct kstate_pmem *p, struct pmem_ns *n)
 	if (rc) {
 		ndctl_dax_set_namespace(dax, NULL);
 		ndctl_namespace_enable(n->ndns);
-		return kstate_fail(p->ctx, rc, "pmem: cannot put %s in devdax mode: %s "
+		return setup_fail(rc, "pmem: cannot put %s in devdax mode: %s "
 				   "(left in raw mode)", n->name, strerror(-rc));
 	}
 	n->dev = ns_daxdev(n->ndns);
 	if (!n->dev)
-		return kstate_fail(p->ctx, -ENXIO, "pmem: %s: no dax device after devdax "
+		return setup_fail(-ENXIO, "pmem: %s: no dax device after devdax "
 				   "(is device_dax loaded?)", n->name);
 	return 0;
 }
 
 /* Give a devdax device to the kernel as movable memory. */
-static int dev_to_ram(struct kstate_pmem *p, struct daxctl_dev *dev)
+static int dev_to_ram(struct pmem *p, struct daxctl_dev *dev)
 {
 	const char *name = daxctl_dev_get_devname(dev);
 	struct daxctl_memory *mem;
@@ -700,31 +668,31 @@ static int dev_to_ram(struct kstate_pmem *p, struct daxctl_dev *dev)
 	if (daxctl_dev_is_enabled(dev)) {
 		rc = daxctl_dev_disable(dev);
 		if (rc)
-			return kstate_fail(p->ctx, rc, "pmem: cannot disable %s (in use?): %s",
+			return setup_fail(rc, "pmem: cannot disable %s (in use?): %s",
 					   name, strerror(-rc));
 	}
 	rc = daxctl_dev_enable_ram(dev);
 	if (rc) {
 		daxctl_dev_enable_devdax(dev);
-		return kstate_fail(p->ctx, rc, "pmem: %s: kmem refused it: %s (is kmem "
+		return setup_fail(rc, "pmem: %s: kmem refused it: %s (is kmem "
 				   "loaded?)", name, strerror(-rc));
 	}
 	mem = daxctl_dev_get_memory(dev);
 	if (!mem)
-		return kstate_fail(p->ctx, -ENXIO, "pmem: %s: no memory blocks after kmem",
+		return setup_fail(-ENXIO, "pmem: %s: no memory blocks after kmem",
 				   name);
 	rc = daxctl_memory_online(mem);
 	if (rc < 0)
-		return kstate_fail(p->ctx, rc, "pmem: %s: cannot online its memory: %s", name,
+		return setup_fail(rc, "pmem: %s: cannot online its memory: %s", name,
 				   strerror(-rc));
 	if (daxctl_memory_is_movable(mem) <= 0)
-		log_warn(p->ctx, "pmem: %s was onlined outside ZONE_MOVABLE (auto-online "
+		setup_warn("pmem: %s was onlined outside ZONE_MOVABLE (auto-online "
 			 "policy?); reclaiming it may fail", name);
 	return 0;
 }
 
 /* Offline every block of a lent device; on failure, online again what went. */
-static int dev_offline(struct kstate_pmem *p, struct daxctl_dev *dev)
+static int dev_offline(struct pmem *p, struct daxctl_dev *dev)
 {
 	struct daxctl_memory *mem = daxctl_dev_get_memory(dev);
 	int rc;
@@ -736,7 +704,7 @@ static int dev_offline(struct kstate_pmem *p, struct daxctl_dev *dev)
 		rc = -EBUSY;
 	if (rc < 0) {
 		daxctl_memory_online(mem);
-		return kstate_fail(p->ctx, rc == -EINTR ? -EINTR : -EBUSY,
+		return setup_fail(rc == -EINTR ? -EINTR : -EBUSY,
 				   "pmem: %s: memory could not be offlined (%s): it is in use "
 				   "and could not be moved; nothing was reclaimed",
 				   daxctl_dev_get_devname(dev), strerror(-rc));
@@ -744,31 +712,60 @@ static int dev_offline(struct kstate_pmem *p, struct daxctl_dev *dev)
 	return 0;
 }
 
-static bool lendable(struct kstate_pmem *p, const struct pmem_ns *n)
+/* Whether daxfs-setup made this devdax namespace (to lend it): its UUID says so. */
+static bool dax_ours(const struct pmem_ns *n)
 {
-	if (!strcmp(n->mode, "devdax"))
-		return n->dev && !daxctl_dev_get_memory(n->dev);
-	return n->plain && !raw_usable(p, n, 0, "as RAM");
+	struct ndctl_dax *dax = ndctl_namespace_get_dax(n->ndns);
+	uuid_t uu;
+
+	if (!dax)
+		return false;
+	ndctl_dax_get_uuid(dax, uu);
+	return memcmp(uu + 10, LEND_TAG, 6) == 0;
+}
+
+/* The device lend would hand to the kernel: /dev/daxX.Y, or /dev/pmemN to convert. */
+static void lend_path(const struct pmem_ns *n, char *path, size_t len)
+{
+	snprintf(path, len, "/dev/%s", n->chardev[0] ? n->chardev : n->blockdev);
+}
+
+/* Chosen without a name: a spare devdax of ours, or a raw namespace it converts now. */
+static bool lendable(struct pmem *p, const struct pmem_ns *n)
+{
+	char path[64], why[512];
+
+	if (!strcmp(n->mode, "devdax")) {
+		if (!n->dev || daxctl_dev_get_memory(n->dev) || !dax_ours(n))
+			return false;
+	} else if (!n->plain || raw_usable(p, n, 0, "as RAM")) {
+		return false;
+	}
+	lend_path(n, path, sizeof(path));
+	return lend_allowed("/proc", path, false, true, why, sizeof(why)) == 0;
 }
 
 /**
- * kstate_pmem_lend - give spare persistent memory to the kernel as movable RAM
+ * pmem_lend - give spare persistent memory to the kernel as movable RAM
  * @pmem: the handle
  * @name: the namespace or device to lend, or NULL to choose spare ones
  * @size: bytes wanted; whole namespaces are lent until at least this much is
- * @flags: KSTATE_PMEM_DRY_RUN to only say what would be lent
+ * @flags: PMEM_DRY_RUN to only say what would be lent
  * @lent: bytes lent (or that would be), counted in onlined memory blocks
  *
- * Spare means a devdax namespace not lent yet, or a raw namespace (a second memmap=
- * range) that is not mounted and holds no filesystem, which is put in devdax mode
- * first.  An fsdax namespace is never lent: it holds, or will hold, a store.
+ * Without @name, spare means a devdax namespace daxfs-setup made for lending and that
+ * is not lent now, or a raw namespace (a second memmap= range) that is not mounted and
+ * holds nothing, which is put in devdax mode first.  A devdax namespace someone else
+ * made (a VMM's guest memory) is taken only when named.  Any device a process has open
+ * or mapped is refused, named or not.  An fsdax namespace is never lent: it holds, or
+ * will hold, a store.
  *
  * Return: 0; -ENOSPC (nothing changed) if the spare namespaces add up to less than
- * @size, -EBUSY or -EEXIST if the named namespace is in use, holds data or is fsdax,
- * or another -errno from libndctl/libdaxctl.
+ * @size, -EBUSY or -EEXIST if the named namespace is in use (open, mapped, mounted),
+ * holds data or is fsdax, or another -errno from libndctl/libdaxctl.
  */
-KSTATE_EXPORT int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name,
-				   uint64_t size, unsigned int flags, uint64_t *lent)
+int pmem_lend(struct pmem *pmem, const char *name, uint64_t size, unsigned int flags,
+	      uint64_t *lent)
 {
 	uint64_t spare = 0;
 	unsigned int i;
@@ -776,23 +773,36 @@ KSTATE_EXPORT int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name,
 	int rc = 0;
 
 	*lent = 0;
+	if (flags & ~PMEM_DRY_RUN)
+		return setup_fail(-EINVAL, "pmem: invalid lend flags 0x%x", flags);
 	pick = calloc(pmem->nr_ns + 1, sizeof(*pick));
 	if (!pick)
-		return kstate_fail(pmem->ctx, -ENOMEM, "pmem: out of memory");
+		return setup_fail(-ENOMEM, "pmem: out of memory");
 	if (name) {
-		rc = kstate_pmem_namespace_find(pmem, name);
+		rc = pmem_namespace_find(pmem, name);
 		if (rc >= 0) {
 			struct pmem_ns *n = &pmem->ns[rc];
 
 			if (!strcmp(n->mode, "fsdax") && !n->plain)
-				rc = kstate_fail(pmem->ctx, -EBUSY, "pmem: %s is fsdax: it holds "
+				rc = setup_fail(-EBUSY, "pmem: %s is fsdax: it holds "
 						 "or is meant for a store and is never lent",
 						 n->name);
 			else if (n->plain)
 				rc = raw_usable(pmem, n, 0, "as RAM");
-			else if (!lendable(pmem, n))
-				rc = kstate_fail(pmem->ctx, -EBUSY, "pmem: %s is not a spare "
+			else if (strcmp(n->mode, "devdax") || !n->dev ||
+				 daxctl_dev_get_memory(n->dev))
+				rc = setup_fail(-EBUSY, "pmem: %s is not a spare "
 						 "devdax namespace (already lent?)", n->name);
+			if (rc >= 0) {
+				char path[64], why[512];
+				int r2;
+
+				lend_path(n, path, sizeof(path));
+				r2 = lend_allowed("/proc", path, true, dax_ours(n), why,
+						  sizeof(why));
+				if (r2)
+					rc = setup_fail(r2, "pmem: %s: %s", n->name, why);
+			}
 			if (rc >= 0) {
 				pick[rc] = true;
 				spare = n->size;
@@ -806,7 +816,7 @@ KSTATE_EXPORT int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name,
 				spare += pmem->ns[i].size;
 			}
 		if (spare < size)
-			rc = kstate_fail(pmem->ctx, -ENOSPC, "pmem: only %.1f MiB of spare "
+			rc = setup_fail(-ENOSPC, "pmem: only %.1f MiB of spare "
 					 "persistent memory (devdax, or raw and empty) for %.1f "
 					 "MiB; nothing lent", spare / 1048576.0, size / 1048576.0);
 	}
@@ -815,7 +825,7 @@ KSTATE_EXPORT int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name,
 
 		if (!pick[i])
 			continue;
-		if (flags & KSTATE_PMEM_DRY_RUN) {
+		if (flags & PMEM_DRY_RUN) {
 			*lent += n->size;
 			continue;
 		}
@@ -827,7 +837,7 @@ KSTATE_EXPORT int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name,
 			*lent += dev_lent(n->dev);
 	}
 	free(pick);
-	if (!(flags & KSTATE_PMEM_DRY_RUN)) {
+	if (!(flags & PMEM_DRY_RUN)) {
 		int rc2 = rescan(pmem);
 
 		if (!rc)
@@ -837,11 +847,11 @@ KSTATE_EXPORT int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name,
 }
 
 /**
- * kstate_pmem_reclaim - take lent persistent memory back from the kernel
+ * pmem_reclaim - take lent persistent memory back from the kernel
  * @pmem: the handle
  * @name: the namespace or device to reclaim, or NULL to choose lent ones
  * @size: bytes wanted; whole namespaces are reclaimed until at least this much is
- * @flags: KSTATE_PMEM_DRY_RUN to only say what would be reclaimed
+ * @flags: PMEM_DRY_RUN to only say what would be reclaimed
  * @reclaimed: bytes reclaimed (or that would be)
  *
  * All chosen namespaces are offlined first; if any block cannot be (its pages are
@@ -853,8 +863,8 @@ KSTATE_EXPORT int kstate_pmem_lend(struct kstate_pmem *pmem, const char *name,
  * Return: 0; -ENOSPC (nothing changed) if less than @size is lent, -EBUSY or -EINTR
  * (nothing changed) if memory could not be offlined, or another -errno.
  */
-KSTATE_EXPORT int kstate_pmem_reclaim(struct kstate_pmem *pmem, const char *name,
-				      uint64_t size, unsigned int flags, uint64_t *reclaimed)
+int pmem_reclaim(struct pmem *pmem, const char *name, uint64_t size, unsigned int flags,
+		 uint64_t *reclaimed)
 {
 	uint64_t have = 0;
 	unsigned int i, j;
@@ -862,13 +872,15 @@ KSTATE_EXPORT int kstate_pmem_reclaim(struct kstate_pmem *pmem, const char *name
 	int rc = 0;
 
 	*reclaimed = 0;
+	if (flags & ~PMEM_DRY_RUN)
+		return setup_fail(-EINVAL, "pmem: invalid reclaim flags 0x%x", flags);
 	pick = calloc(pmem->nr_ns + 1, sizeof(*pick));
 	if (!pick)
-		return kstate_fail(pmem->ctx, -ENOMEM, "pmem: out of memory");
+		return setup_fail(-ENOMEM, "pmem: out of memory");
 	if (name) {
-		rc = kstate_pmem_namespace_find(pmem, name);
+		rc = pmem_namespace_find(pmem, name);
 		if (rc >= 0 && !pmem->ns[rc].lent)
-			rc = kstate_fail(pmem->ctx, -EINVAL, "pmem: %s is not lent",
+			rc = setup_fail(-EINVAL, "pmem: %s is not lent",
 					 pmem->ns[rc].name);
 		if (rc >= 0) {
 			pick[rc] = true;
@@ -883,10 +895,10 @@ KSTATE_EXPORT int kstate_pmem_reclaim(struct kstate_pmem *pmem, const char *name
 				have += pmem->ns[i].lent;
 			}
 		if (have < size)
-			rc = kstate_fail(pmem->ctx, -ENOSPC, "pmem: only %.1f MiB is lent; "
+			rc = setup_fail(-ENOSPC, "pmem: only %.1f MiB is lent; "
 					 "nothing reclaimed", have / 1048576.0);
 	}
-	if (rc || (flags & KSTATE_PMEM_DRY_RUN)) {
+	if (rc || (flags & PMEM_DRY_RUN)) {
 		*reclaimed = rc ? 0 : have;
 		free(pick);
 		return rc;
@@ -911,7 +923,7 @@ KSTATE_EXPORT int kstate_pmem_reclaim(struct kstate_pmem *pmem, const char *name
 		if (!rc)
 			rc = daxctl_dev_enable_devdax(dev);
 		if (rc)
-			rc = kstate_fail(pmem->ctx, rc, "pmem: %s: offline, but cannot be given "
+			rc = setup_fail(rc, "pmem: %s: offline, but cannot be given "
 					 "back to device-dax: %s", daxctl_dev_get_devname(dev),
 					 strerror(-rc));
 		else
