@@ -618,6 +618,8 @@ static int vtd_regions_open(struct vtd *v, struct kstate_client *client, bool fr
 		vtd_regions_close(v);
 		return rc;
 	}
+	/* The device writes the buffers after the final save (the late DMA): no freeze CRC. */
+	kstate_region_set_device_data(v->dma);
 	for (i = 0; i < VTD_TABLE_PAGES; i++) {
 		v->tpage[i] = kstate_region_page_addr(v->tables, i);
 		v->tphys[i] = kstate_region_page_phys(v->tables, i);

@@ -23,7 +23,8 @@
  * (-EBUSY) or defers such changes.  If the reboot does not happen (the kexec fails,
  * the shutdown is aborted, the operator runs "kstate thaw"), ->thaw() lets it go on.
  * Each region of a frozen client is saved with a CRC32C of its contents, and
- * kstate_region_open() checks it at the next boot before the client sees the region.
+ * kstate_region_open() checks it at the next boot before the client sees the region;
+ * except a region a device writes (DMA buffers, kstate_region_set_device_data()).
  *
  * Regions.  Objects that must not move, such as IOMMU page tables, live in persistent
  * regions: files of whole pages on the DAX filesystem (ext4 or XFS) of the store.  A
@@ -100,6 +101,7 @@ int kstate_region_open(struct kstate_client *client, const char *name,
 void kstate_region_close(struct kstate_region *region);
 int kstate_region_remove(struct kstate_client *client, const char *name);
 int kstate_region_verify(struct kstate_region *region);
+void kstate_region_set_device_data(struct kstate_region *region);
 bool kstate_region_is_new(const struct kstate_region *region);
 unsigned long kstate_region_pages(const struct kstate_region *region);
 void *kstate_region_page_addr(const struct kstate_region *region, unsigned long index);
