@@ -11,7 +11,8 @@
 #                              modules, the store (mkfs with "new") and kstate-load (report in
 #                              /tmp/load.json, exit code in /tmp/load.rc)
 #   vtd FIELD                  a field of the client as last read: vtd .detail.adopted
-#   vtd_refresh                read the client's status again (kstate list --json)
+#   vtd_refresh                read the client's status again (kstate list --json, all of
+#                              it in /tmp/list.json)
 #   vtd_sid                    the source id (bus << 8 | devfn) of the edu device, from sysfs
 #   vtd_bus_master             1 if the edu device has Bus Master on, else 0
 #   vtd_pmem_read64 PHYS       the 8 bytes at physical address PHYS of /dev/pmem0, in hex
@@ -35,7 +36,8 @@ vtd_boot() {
 }
 
 vtd_refresh() {
-	kstate list --json | jq -c '.clients[] | select(.name == "vtd")' >/tmp/vtd.json
+	kstate list --json >/tmp/list.json
+	jq -c '.clients[] | select(.name == "vtd")' /tmp/list.json >/tmp/vtd.json
 	say "vtd: $(jq -c '{state, message, detail}' /tmp/vtd.json)"
 }
 

@@ -25,6 +25,10 @@ adopted_live() {
 	check "$1-adopted-live" [ "$(vtd .detail.adopted)" = live ]
 	check "$1-same-root" [ "$(vtd .detail.root_phys)" = "$(ctl_get root)" ]
 	check "$1-same-tables" [ "$(vtd .detail.tables_crc)" = "$(ctl_get crc)" ]
+	# The final save froze the tables with a CRC, which kstate checked at open; the
+	# DMA buffers, which the device wrote after it, carry none.
+	check "$1-tables-frozen-with-crc" [ "$(region_crc vtd-tables)" != 0 ]
+	check "$1-dma-buffers-without-crc" [ "$(region_crc vtd-dma)" = 0 ]
 	check "$1-inflight-dma-intact" [ "$(vtd .detail.inflight)" = intact ]
 	check "$1-dma-checks" [ "$(vtd .detail.dma_checks)" -ge 2 -a "$(vtd .detail.dma_failed)" = 0 ]
 	check "$1-no-faults" [ "$(vtd .detail.faults)" = 0 ]
@@ -33,6 +37,8 @@ adopted_live() {
 		"translation back on at $(vtd .detail.enable_us) us"
 	check "$1-kernel-log-clean" kernel_log_clean
 }
+
+region_crc() { jq -r ".entries[] | select(.name == \"$1\") | .crc" /tmp/list.json; }
 
 arm_late_dma() {
 	check "$1-late-dma-armed" sh -c "echo 1 > $VTD_PARAMS/late_dma"

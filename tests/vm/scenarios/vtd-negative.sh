@@ -4,7 +4,8 @@
 # recording registers (reason 5, the device's source id, the IOVA) with no data moved.
 # Then a stray writer clears the device's context entry on PMEM after the save: after the
 # kexec the client refuses to adopt (table CRC differs), the device stays without Bus
-# Master and translation stays off, and the kernel log stays clean.
+# Master and translation stays off, and the kernel log stays clean.  "kstate discard vtd"
+# then starts it fresh: tables rebuilt in place, DMA works again.
 # vm: machine=q35 iommu=vtd edu=1
 # vm: memmap=512M!1G
 # vm: kernel=6.1.0-56-amd64
@@ -48,6 +49,12 @@ case $(phase) in
 	check unit-kept-root [ "$(vtd .detail.rtaddr)" = "$(ctl_get root)" ]
 	check translation-off [ "$(vtd .detail.translating)" = no ]
 	check device-blocked [ "$(vtd_bus_master)" = 0 ]
+	# The operator gives the refused state up: the client starts fresh, rebuilds the
+	# tables in place, and the device works again.
+	check discard kstate discard vtd
+	vtd_refresh
+	check discard-rebuilt [ "$(vtd .detail.adopted)" = rebuilt -a "$(vtd .state)" = fresh ]
+	check discard-dma-works [ "$(vtd .detail.dma_checks)" -ge 2 -a "$(vtd .detail.dma_failed)" = 0 ]
 	check kernel-log-clean kernel_log_clean
 	done_scenario
 	;;
