@@ -476,7 +476,10 @@ static int check_saved_crc(struct kstate_region *r)
  * it with a CRC, the contents are checked against it before this returns.  Regions
  * still open when the client unregisters are closed then.
  *
- * Return: 0, -ENXIO when no store is bound, -EBUSY while frozen, -EOPNOTSUPP when the
+ * Opening is allowed while the clients are frozen (a client module loaded then restores
+ * and is frozen after): it changes nothing a saved generation lists.
+ *
+ * Return: 0, -ENXIO when no store is bound, -EOPNOTSUPP when the
  * store is not on DAX, -EUCLEAN when an existing region has another size, -EBADMSG when
  * it changed after it was frozen, -EEXIST when a fresh client finds a region file a
  * kept generation may describe, -ETXTBSY when it is open already, or another errno.
@@ -497,8 +500,6 @@ int kstate_region_open(struct kstate_client *client, const char *name,
 		return -EINVAL;
 	if (!kstate_store.bound)
 		return -ENXIO;
-	if (kstate_frozen)
-		return -EBUSY;
 	kstate_region_filename(fname, sizeof(fname), name);
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)

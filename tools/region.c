@@ -314,8 +314,8 @@ static int region_remove(struct kstate_ctx *ctx, struct region_opts *o)
 	rc = kstate_region_remove(s, o->name);
 	if (rc == -EBUSY) {
 		/* Sealed state is never removed behind its manifest's back. */
-		tool_err("%s; its owner drops it from the next generation first; nothing was "
-			 "removed", kstate_errormsg());
+		tool_err("%s; its owner drops it from the next generation first (for a QEMU "
+			 "guest: 'kstate-qemu discard'); nothing was removed", kstate_errormsg());
 		exit_code = TOOL_EXIT_REFUSED;
 	} else if (rc) {
 		exit_code = tool_fail(rc, NULL);

@@ -106,7 +106,7 @@ struct kstate_ioc_bind {
  * contents (%KSTATE_ENTRY_F_REGION_CRC), which restore checks.  The clients stay frozen
  * after a successful save; KSTATE_IOC_THAW thaws them when the reboot does not happen.
  * A freezing save that fails thaws them itself.  While frozen, restore, discard and
- * unbind return -EBUSY.
+ * unbind return -EBUSY, and clients cannot remove regions.
  */
 struct kstate_ioc_save {
 	__u32	size;
