@@ -208,6 +208,7 @@ struct vtd {
 	u32 tables_crc;
 	bool enabled;			/* translation on through these tables */
 	bool frozen;			/* between the final save and the reboot */
+	bool closing;			/* module exit: adopt nothing, start no DMA */
 	/* report */
 	enum vtd_adopted adopted;
 	enum vtd_inflight inflight;
@@ -287,8 +288,10 @@ static int vtd_set_root(struct vtd *v, u64 root)
 static unsigned int vtd_collect_faults(struct vtd *v)
 {
 	unsigned int i, n = 0, fro = CAP_FRO(v->cap);
-	u32 fsts = readl(v->regs + DMAR_FSTS);
+	u32 fsts;
 
+	lockdep_assert_held(&v->lock);
+	fsts = readl(v->regs + DMAR_FSTS);
 	for (i = 0; i < CAP_NFR(v->cap); i++) {
 		unsigned int rec = fro + i * 16;
 		u64 lo = readq(v->regs + rec), hi = readq(v->regs + rec + 8);
@@ -305,6 +308,19 @@ static unsigned int vtd_collect_faults(struct vtd *v)
 	if (fsts & (FSTS_PFO | FSTS_PPF))
 		writel(FSTS_PFO, v->regs + DMAR_FSTS);
 	return n;
+}
+
+/* Fault records left from before this module loaded: say so, do not count them. */
+static void vtd_clear_stale_faults(struct vtd *v)
+{
+	u64 faults = v->faults;
+	unsigned int n = vtd_collect_faults(v);
+
+	if (n)
+		pr_info("%u fault record(s) left from before, the last: reason %llu, source %04llx, address %#llx; cleared\n",
+			n, v->fault_reason, v->fault_sid, v->fault_addr);
+	v->faults = faults;
+	v->fault_reason = v->fault_sid = v->fault_addr = 0;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -485,6 +501,7 @@ static int vtd_dma_check(struct vtd *v, unsigned int src, unsigned int dst)
 	u64 seed = get_random_u64();
 	int rc;
 
+	lockdep_assert_held(&v->lock);
 	vtd_pattern(seed, src, v->dpage[src]);
 	memset(v->dpage[dst], 0, PAGE_SIZE);
 	rc = edu_dma(v, false, src);
@@ -540,6 +557,7 @@ static u64 vtd_switch_off_ns(void)
 		return 0;
 	kmsg_dump_rewind(&iter);
 	while (kmsg_dump_get_line(&iter, false, line, 511, &len)) {
+		cond_resched();		/* up to log_buf_len of lines */
 		line[len] = '\0';
 		if (!strstr(line, needle))
 			continue;
@@ -553,6 +571,7 @@ static u64 vtd_switch_off_ns(void)
 
 static void vtd_block_device(struct vtd *v)
 {
+	lockdep_assert_held(&v->lock);
 	pci_clear_master(v->pdev);
 }
 
@@ -561,6 +580,7 @@ static int vtd_enable(struct vtd *v, bool set_root)
 {
 	int rc = 0;
 
+	lockdep_assert_held(&v->lock);
 	if (set_root)
 		rc = vtd_set_root(v, v->root_phys);
 	if (!rc)
@@ -570,7 +590,7 @@ static int vtd_enable(struct vtd *v, bool set_root)
 	if (rc)
 		return rc;
 	v->enable_ns = local_clock();
-	v->enabled = true;
+	WRITE_ONCE(v->enabled, true);	/* read by the dumper */
 	pci_set_master(v->pdev);
 	return 0;
 }
@@ -580,7 +600,7 @@ static void vtd_disable(struct vtd *v)
 	vtd_block_device(v);
 	if (readl(v->regs + DMAR_GSTS) & GSTS_TES)
 		vtd_gcmd(v, GCMD_TE, false);
-	v->enabled = false;
+	WRITE_ONCE(v->enabled, false);
 }
 
 static void vtd_regions_close(struct vtd *v)
@@ -637,6 +657,7 @@ static int vtd_fresh(struct vtd *v, struct kstate_client *client)
 {
 	int rc;
 
+	lockdep_assert_held(&v->lock);
 	/* Whatever the unit did before, nothing may walk the region while it is rebuilt. */
 	vtd_disable(v);
 	rc = vtd_regions_open(v, client, true);
@@ -680,6 +701,7 @@ static int vtd_adopt(struct vtd *v, struct kstate_client *client, const struct v
 	bool live;
 	int bad, rc;
 
+	lockdep_assert_held(&v->lock);
 	if (le64_to_cpu(rec->unit_base) != v->base || le16_to_cpu(rec->segment) != v->segment ||
 	    le64_to_cpu(rec->cap) != v->cap || le64_to_cpu(rec->ecap) != v->ecap)
 		return vtd_refuse(v, client, -ENODEV, "saved for another remapping unit");
@@ -692,6 +714,17 @@ static int vtd_adopt(struct vtd *v, struct kstate_client *client, const struct v
 	rc = vtd_regions_open(v, client, false);
 	if (rc)
 		return vtd_refuse(v, client, rc, "regions cannot be opened");
+	if (kstate_region_is_new(v->tables) || kstate_region_is_new(v->dma)) {
+		bool tables = kstate_region_is_new(v->tables), dma = kstate_region_is_new(v->dma);
+
+		/* Opening created what should have been there: undo that, then refuse. */
+		rc = vtd_refuse(v, client, -ENOENT, "a region is missing from the store");
+		if (tables)
+			kstate_region_remove(client, VTD_TABLES);
+		if (dma)
+			kstate_region_remove(client, VTD_DMA);
+		return rc;
+	}
 	if (v->root_phys != le64_to_cpu(rec->root_phys))
 		return vtd_refuse(v, client, -EUCLEAN, "root table moved");
 	v->tables_crc = vtd_tables_crc(v);
@@ -708,13 +741,18 @@ static int vtd_adopt(struct vtd *v, struct kstate_client *client, const struct v
 
 	/* The tables are what was saved.  Same root latched: switch back on, no reprogram. */
 	live = rtaddr == v->root_phys;
-	vtd_collect_faults(v);
 	rc = vtd_enable(v, !live);
 	if (rc)
 		return vtd_refuse(v, client, rc, "the unit did not take the tables");
 	v->adopted = live ? ADOPT_LIVE : ADOPT_REPROGRAMMED;
+	/*
+	 * The window exists only when the unit kept a root but was found off: Linux
+	 * switched it off.  After a firmware reset the platform reset the device too
+	 * (Bus Master off), so nothing could DMA untranslated.
+	 */
 	off_ns = vtd_switch_off_ns();
-	if (!(v->gsts_at_load & GSTS_TES) && off_ns && off_ns < v->enable_ns)
+	if (v->rtaddr_at_load && !(v->gsts_at_load & GSTS_TES) && off_ns &&
+	    off_ns < v->enable_ns)
 		v->window_ns = (v->blocked_ns ? v->blocked_ns : v->enable_ns) - off_ns;
 
 	if (le32_to_cpu(rec->flags) & REC_F_LATE_DMA)
@@ -777,6 +815,12 @@ static int vtd_restore(struct kstate_client *client, struct kstate_reader *r, u3
 
 	mutex_lock(&v->lock);
 	v->client = client;
+	if (!v->pdev || v->closing) {
+		kstate_client_set_message(client, "%s", v->closing ? "the module is being unloaded"
+							    : "the edu device is gone");
+		rc = -ENODEV;
+		goto out;
+	}
 	if (!r) {
 		rc = vtd_fresh(v, client);
 		goto out;
@@ -866,6 +910,9 @@ static int vtd_arm_late(struct vtd *v)
 	u64 seed = get_random_u64();
 	int rc;
 
+	lockdep_assert_held(&v->lock);
+	if (!v->pdev || v->closing)
+		return -ENODEV;
 	if (!v->enabled || v->frozen)
 		return -EBUSY;
 	vtd_pattern(seed, VTD_LATE_SRC, v->dpage[VTD_LATE_SRC]);
@@ -889,6 +936,8 @@ static int late_dma_set(const char *val, const struct kernel_param *kp)
 	mutex_lock(&vtd.lock);
 	if (on)
 		rc = vtd_arm_late(&vtd);
+	else if (vtd.frozen)
+		rc = -EBUSY;		/* the saved record says a late DMA comes */
 	else
 		WRITE_ONCE(vtd.late_armed, false);
 	mutex_unlock(&vtd.lock);
@@ -916,6 +965,9 @@ static int vtd_fault_test(struct vtd *v, unsigned int page)
 	unsigned int src = (page + 1) % (VTD_DMA_PAGES - 2);
 	int rc, rc2;
 
+	lockdep_assert_held(&v->lock);
+	if (!v->pdev || v->closing)
+		return -ENODEV;
 	if (!v->enabled || v->frozen)
 		return -EBUSY;
 	if (page >= VTD_DMA_PAGES - 2)
@@ -1086,6 +1138,7 @@ static int vtd_map_unit(struct vtd *v)
 static void vtd_unmap_unit(struct vtd *v)
 {
 	iounmap(v->regs);
+	v->regs = NULL;
 	release_mem_region(v->base, DMAR_REG_SPAN);
 }
 
@@ -1129,6 +1182,15 @@ static void edu_remove(struct pci_dev *pdev)
 {
 	if (vtd.pdev != pdev)
 		return;
+	/*
+	 * Only a hot unplug or the module's own exit gets here (no unbind through sysfs):
+	 * stop the dumper's DMA and translation before the device's mapping goes.
+	 */
+	WRITE_ONCE(vtd.late_armed, false);
+	mutex_lock(&vtd.lock);
+	if (vtd.regs)
+		vtd_disable(&vtd);
+	mutex_unlock(&vtd.lock);
 	pci_iounmap(pdev, vtd.bar);
 	pci_release_region(pdev, 0);
 	pci_disable_device(pdev);
@@ -1147,6 +1209,7 @@ static struct pci_driver edu_driver = {
 	.id_table = edu_ids,
 	.probe = edu_probe,
 	.remove = edu_remove,
+	.driver.suppress_bind_attrs = true,
 };
 
 static int __init vtd_init(void)
@@ -1170,6 +1233,7 @@ static int __init vtd_init(void)
 	rc = vtd_map_unit(v);
 	if (rc)
 		goto out_driver;
+	mutex_lock(&v->lock);
 	v->gsts_at_load = readl(v->regs + DMAR_GSTS);
 	v->rtaddr_at_load = readq(v->regs + DMAR_RTADDR);
 	/*
@@ -1181,6 +1245,8 @@ static int __init vtd_init(void)
 		vtd_block_device(v);
 		v->blocked_ns = local_clock();
 	}
+	vtd_clear_stale_faults(v);
+	mutex_unlock(&v->lock);
 	pr_info("unit at %#llx: translation %s, RTADDR %#llx; device %s (source id %04x)%s\n",
 		v->base, v->gsts_at_load & GSTS_TES ? "on" : "off", v->rtaddr_at_load,
 		pci_name(v->pdev), v->sid, v->blocked_ns ? ", blocked until adopted" : "");
@@ -1208,9 +1274,14 @@ static void __exit vtd_exit(void)
 	struct vtd *v = &vtd;
 
 	kmsg_dump_unregister(&v->dumper);
-	/* The regions close with the client: nothing may walk them after that. */
+	/*
+	 * The regions close with the client: nothing may walk them after that.  A restore
+	 * that runs before the client is gone (a store bound meanwhile) adopts nothing.
+	 */
 	mutex_lock(&v->lock);
-	vtd_disable(v);
+	v->closing = true;
+	if (v->pdev)
+		vtd_disable(v);
 	mutex_unlock(&v->lock);
 	kstate_client_unregister(v->client);
 	vtd_unmap_unit(v);

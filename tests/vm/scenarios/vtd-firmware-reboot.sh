@@ -2,6 +2,7 @@
 # vtd-firmware-reboot: VT-d tables in a kstate region survive a firmware reset.  The unit
 # comes back reset (translation off, RTADDR 0); the client points it at the same root and
 # switches translation on without rewriting a single table page, and DMA works both ways.
+# Unloading the client then switches translation off with the kernel log clean.
 # vm: machine=q35 iommu=vtd edu=1
 # vm: memmap=512M!1G
 # vm: kernel=6.1.0-56-amd64
@@ -32,6 +33,8 @@ case $(phase) in
 	check translating [ "$(vtd .detail.translating)" = yes ]
 	check dma-checks [ "$(vtd .detail.dma_checks)" -ge 2 -a "$(vtd .detail.dma_failed)" = 0 ]
 	check no-faults [ "$(vtd .detail.faults)" = 0 ]
+	# Unloading switches translation off and blocks the device before the regions close.
+	check unload rmmod kstate_vtd
 	check kernel-log-clean kernel_log_clean
 	done_scenario
 	;;
