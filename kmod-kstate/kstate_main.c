@@ -17,6 +17,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 #include "kstate_internal.h"
 
@@ -470,7 +471,8 @@ static int save_client(struct kstate_client *c, u64 generation, struct kstate_en
 	rc = entries_reserve(entries, cap, *n, kstate_region_count(c));
 	if (rc)
 		return rc;
-	rc = kstate_region_entries(c, generation, &(*entries)[*n], *cap - *n, kstate_frozen);
+	/* Only a frozen client's regions cannot change any more: only they get a CRC. */
+	rc = kstate_region_entries(c, generation, &(*entries)[*n], *cap - *n, c->frozen);
 	if (rc < 0)
 		return rc;
 	*n += rc;
@@ -546,13 +548,24 @@ static long ioc_save(void __user *arg)
 		if (copy_to_user(&uentries[i], &me, sizeof(me)))
 			rc = -EFAULT;
 	}
-	if (rc == -EFAULT)
-		unlink_written(entries, n);
 	s.entry_count = n;
+	if (!rc && copy_to_user(arg, &s, sizeof(s)))
+		rc = -EFAULT;
+	if (rc == -EFAULT) {
+		/* Userspace cannot commit what it was not told: nothing stays written. */
+		unlink_written(entries, n);
+		goto out;
+	}
+	if (!rc) {
+		/* Written and reported: the clients' status may say so. */
+		list_for_each_entry(c, &kstate_clients, node)
+			if (client_live(c))
+				c->saved_generation = s.generation;
+	}
 	pr_info("saved %u clients into generation %llu (%u failed)%s\n", s.clients_saved,
 		s.generation, s.clients_failed, kstate_frozen ? ", frozen" : "");
 report:
-	if (copy_to_user(arg, &s, sizeof(s)) && !rc)
+	if (rc && copy_to_user(arg, &s, sizeof(s)))
 		rc = -EFAULT;
 out:
 	/* A freezing save that fails leaves nothing frozen: no reboot follows it. */
@@ -609,6 +622,8 @@ static long ioc_discard(void __user *arg)
 	c = client_find(name);
 	if (!c)
 		rc = -ENOENT;
+	else if (!kstate_store.bound)
+		rc = -ENXIO;		/* starting fresh needs the store its regions live in */
 	else if (kstate_frozen)
 		rc = -EBUSY;
 	else if (c->state != KSTATE_CLIENT_FAILED)
@@ -623,6 +638,9 @@ static long ioc_discard(void __user *arg)
 	c->kept_generation = 0;
 	c->discarded = true;
 	rc = start_fresh(c, "its refused state was discarded");
+	/* Still refused: the kept state stays listed, in the status and the save log. */
+	if (rc)
+		c->kept_generation = kept;
 out:
 	mutex_unlock(&kstate_mutex);
 	return rc;
@@ -797,3 +815,14 @@ module_exit(kstate_exit);
 MODULE_DESCRIPTION("kstate: kernel state kept across kexec and firmware reboots in DAX files");
 MODULE_AUTHOR("The kstate authors");
 MODULE_LICENSE("GPL");
+/*
+ * What this module reads, for the tools that check a kexec target before loading it
+ * (kstate-save, tools/kexec-check.c): the format version, and for each kind of file the
+ * incompatible features it understands.  A store written by a newer kstate with a feature
+ * missing here would be refused at restore; the check refuses the kexec instead.
+ */
+MODULE_INFO(kstate_format, __stringify(KSTATE_FORMAT_VERSION_MAJOR) "."
+	    __stringify(KSTATE_FORMAT_VERSION_MINOR));
+MODULE_INFO(kstate_incompat_store, __stringify(KSTATE_STORE_INCOMPAT_SUPP));
+MODULE_INFO(kstate_incompat_manifest, __stringify(KSTATE_MANIFEST_INCOMPAT_SUPP));
+MODULE_INFO(kstate_incompat_file, __stringify(KSTATE_FILE_INCOMPAT_SUPP));

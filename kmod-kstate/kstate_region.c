@@ -131,9 +131,14 @@ static void free_swap_extents(struct swap_info_struct *sis)
 {
 	struct rb_node *n;
 
+	unsigned long i = 0;
+
+	/* A fragmented file may have millions before the too-fragmented check refuses it. */
 	while ((n = rb_first(&sis->swap_extent_root))) {
 		rb_erase(n, &sis->swap_extent_root);
 		kfree(rb_entry(n, struct swap_extent, rb_node));
+		if (!(++i & 1023))
+			cond_resched();
 	}
 }
 
@@ -386,6 +391,7 @@ static bool may_reuse(const struct kstate_client *client, const char *name)
 {
 	struct created_region *c;
 
+	lockdep_assert_held(&kstate_mutex);
 	if (!client->fresh_start || client->discarded || !kstate_store.generation)
 		return true;
 	list_for_each_entry(c, &created_regions, node)
@@ -398,6 +404,7 @@ static void remember_created(const char *name)
 {
 	struct created_region *c = kzalloc(sizeof(*c), GFP_KERNEL);
 
+	lockdep_assert_held(&kstate_mutex);
 	/* Without the note a later fresh start is refused, which is the safe side. */
 	if (!c)
 		return;
@@ -412,6 +419,7 @@ void kstate_regions_forget_created(void)
 {
 	struct created_region *c, *tmp;
 
+	lockdep_assert_held(&kstate_mutex);
 	list_for_each_entry_safe(c, tmp, &created_regions, node) {
 		list_del(&c->node);
 		kfree(c);
@@ -444,7 +452,8 @@ static int check_saved_crc(struct kstate_region *r)
 	u32 crc = 0;
 	int rc;
 
-	if (!e || !(e->flags & KSTATE_ENTRY_F_REGION_CRC) || r->is_new)
+	/* A client starting fresh (after a discard, say) never trusts the old contents. */
+	if (!e || !(e->flags & KSTATE_ENTRY_F_REGION_CRC) || r->is_new || r->client->fresh_start)
 		return 0;
 	if (e->size != (u64)r->pages << PAGE_SHIFT) {
 		pr_err("%s: region %s: %lu pages, generation %llu says %llu bytes\n",
@@ -621,9 +630,15 @@ int kstate_region_unlink(const char *fname)
 	struct file *f;
 	int rc;
 
+	lockdep_assert_held(&kstate_mutex);
 	f = kstate_store_open(fname, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	/* Pinned: some client (region names are the store's, not a client's) has it open. */
+	if (IS_SWAPFILE(file_inode(f))) {
+		kstate_store_close(f);
+		return -EBUSY;
+	}
 	rc = set_immutable(f, false);
 	kstate_store_close(f);
 	return rc ? rc : kstate_store_unlink(fname);

@@ -289,7 +289,9 @@ static int store_check_dir(struct kstate_store *s)
  *
  * Opening reads the store header and finds the newest sealed generation; it does not
  * read member files.  Record files may live on any filesystem; on a DAX filesystem the
- * store's files are persistent memory (kstate_store_is_dax()).
+ * store's files are persistent memory (kstate_store_is_dax()).  For tests and
+ * benchmarks, the environment variable KSTATE_FORCE_DAX=1 makes a store on tmpfs or
+ * ramfs count as DAX: memory standing in for memmap= PMEM, written the way DAX is.
  *
  * Unless %KSTATE_STORE_RDONLY, the directory must be owned by root or the caller and not
  * be writable by group or others: whoever can write it controls what the next boot

@@ -79,6 +79,12 @@ static int writer_open_file(struct kstate_writer *w)
 	if (!s->dax || w->size < WRITER_MAP_MIN)
 		return 0;
 	rc = writer_map_new(s, fd, w->size, w->tmp, &w->map);
+	if (rc == -ELIBACC) {
+		/* No libpmem2 on this machine: the kernel's DAX write path still works. */
+		log_dbg(s->ctx, "%s/%s: %s; writing with pwritev", s->path, w->tmp,
+			kstate_errormsg());
+		return 0;
+	}
 	if (!rc)
 		log_dbg(s->ctx, "%s/%s: writing through a mapping of a %llu-byte spare", s->path,
 			w->tmp, (unsigned long long)w->size);

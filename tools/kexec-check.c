@@ -171,6 +171,20 @@ static int find_kstate_ko(const char *path, const struct stat *st, int type, str
 	return 0;
 }
 
+/* A feature mask as the module's __stringify() spells it: "0x00000001U". */
+static int modinfo_mask(const char *value, uint32_t *mask)
+{
+	unsigned long long m;
+	char *end;
+
+	errno = 0;
+	m = strtoull(value, &end, 16);
+	if (errno || end == value || m > UINT32_MAX || (*end && strcmp(end, "U")))
+		return -EINVAL;
+	*mask = (uint32_t)m;
+	return 0;
+}
+
 int module_format(const char *moddir, const char *release, char *path, size_t pathlen,
 		  struct format_version *v, char *why, size_t whylen)
 {
@@ -203,17 +217,32 @@ int module_format(const char *moddir, const char *release, char *path, size_t pa
 			  strerror(-rc));
 		goto out;
 	}
-	/* Modules from before the declaration read format 1.0, the only one there was. */
+	/*
+	 * Modules from before the declarations read format 1.0, the only one there was,
+	 * and no incompatible feature (the first, the manifest's region CRC, came with them).
+	 */
+	memset(v, 0, sizeof(*v));
 	v->major = 1;
-	v->minor = 0;
 	rc = 0;
-	for (l = info; l; l = kmod_list_next(info, l)) {
-		if (strcmp(kmod_module_info_get_key(l), "kstate_format") == 0 &&
-		    sscanf(kmod_module_info_get_value(l), "%u.%u", &v->major, &v->minor) != 2) {
-			rc = whyf(why, whylen, -EINVAL, "%s: unreadable kstate_format '%s'",
-				  found_module, kmod_module_info_get_value(l));
-			break;
+	for (l = info; l && !rc; l = kmod_list_next(info, l)) {
+		const char *key = kmod_module_info_get_key(l);
+		const char *value = kmod_module_info_get_value(l);
+
+		if (strcmp(key, "kstate_format") == 0) {
+			if (sscanf(value, "%u.%u", &v->major, &v->minor) != 2)
+				rc = -EINVAL;
+		} else if (strcmp(key, "kstate_incompat_store") == 0) {
+			rc = modinfo_mask(value, &v->incompat_store);
+		} else if (strcmp(key, "kstate_incompat_manifest") == 0) {
+			rc = modinfo_mask(value, &v->incompat_manifest);
+		} else if (strcmp(key, "kstate_incompat_file") == 0) {
+			rc = modinfo_mask(value, &v->incompat_file);
+		} else {
+			continue;
 		}
+		if (rc)
+			rc = whyf(why, whylen, -EINVAL, "%s: unreadable %s '%s'", found_module,
+				  key, value);
 	}
 out:
 	kmod_module_info_free_list(info);

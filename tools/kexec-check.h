@@ -40,15 +40,21 @@ int backing_find(const char *sysfs, const char *path, struct backing *b, char *w
 int kernel_image_release(const char *image, char *release, size_t len, char *why,
 			 size_t whylen);
 
-/* A format version as a kstate module declares it (modinfo kstate_format=M.m). */
+/*
+ * What a kstate module reads, as it declares it in its modinfo: kstate_format=M.m and
+ * kstate_incompat_{store,manifest,file}=MASK, the incompatible features it understands.
+ */
 struct format_version {
 	unsigned int major;
 	unsigned int minor;
+	uint32_t incompat_store;
+	uint32_t incompat_manifest;
+	uint32_t incompat_file;
 };
 
 /*
- * Find kstate.ko{,.xz,.zst,.gz} under @moddir/@release and read the format version it
- * declares into @v (1.0 for a module from before the declaration existed).
+ * Find kstate.ko{,.xz,.zst,.gz} under @moddir/@release and read what it declares into @v.
+ * A module from before the declarations reads format 1.0 without incompatible features.
  * Return: 0, -ENOENT when the tree has no kstate module, or another -errno.
  */
 int module_format(const char *moddir, const char *release, char *path, size_t pathlen,

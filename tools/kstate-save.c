@@ -260,6 +260,21 @@ static int kexec_check(struct save_opts *o)
 			 KSTATE_FORMAT_VERSION_MAJOR, KSTATE_FORMAT_VERSION_MINOR, release);
 		return refuse(o, msg, "install a kstate module of this version for it");
 	}
+	/*
+	 * The running kernel's module writes the next generation with this build's
+	 * features (a manifest with region CRCs, say); a target module that does not know
+	 * one would refuse the restore.  Modules and tools come from one build.
+	 */
+	if ((incompat & ~mv.incompat_store) ||
+	    (KSTATE_MANIFEST_INCOMPAT_SUPP & ~mv.incompat_manifest) ||
+	    (KSTATE_FILE_INCOMPAT_SUPP & ~mv.incompat_file)) {
+		snprintf(msg, sizeof(msg), "%s does not read every incompatible feature this "
+			 "kstate writes (store %#x, manifest %#x, file %#x; it reads store %#x, "
+			 "manifest %#x, file %#x): kernel %s would refuse to restore the store %s",
+			 module, incompat, KSTATE_MANIFEST_INCOMPAT_SUPP, KSTATE_FILE_INCOMPAT_SUPP,
+			 mv.incompat_store, mv.incompat_manifest, mv.incompat_file, release, path);
+		return refuse(o, msg, "install a kstate module of this version for it");
+	}
 	return 0;
 }
 

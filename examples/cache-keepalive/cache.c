@@ -35,6 +35,7 @@ const char *cache_errormsg(void)
 	return errbuf;
 }
 
+static int vfail(int rc, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static int vfail(int rc, const char *fmt, va_list ap)
 {
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);

@@ -386,6 +386,18 @@ static void add_u64(struct json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
+/* Phases of a suspend and of a resume share names (regs_us): prefix them. */
+static void add_phases(struct json_object *o, const char *prefix, const struct phases *ph)
+{
+	char key[64];
+	unsigned int i;
+
+	for (i = 0; i < ph->n; i++) {
+		snprintf(key, sizeof(key), "%s%s", prefix, ph->name[i]);
+		add_u64(o, key, ph->us[i]);
+	}
+}
+
 static void print_sample(const struct sample *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -399,8 +411,8 @@ static void print_sample(const struct sample *s)
 	add_u64(o, "teardown_us", (s->down_ns - s->sealed_ns) / 1000);
 	add_u64(o, "resume_us", (s->work_ns - s->resume_t0_ns) / 1000);
 	add_u64(o, "first_work_after_first_exit_us", (s->work_ns - s->first_exit_ns) / 1000);
-	json_add_phases(o, &s->save);
-	json_add_phases(o, &s->restore);
+	add_phases(o, "suspend_", &s->save);
+	add_phases(o, "resume_", &s->restore);
 	add_u64(o, "dirty_pages", s->dirty_pages);
 	if (s->image_bytes)
 		add_u64(o, "image_bytes", s->image_bytes);

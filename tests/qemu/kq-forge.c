@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	}
 	rc = vm_init(&vm, store, argv[2], err);
 	if (!rc)
-		rc = vm_live_map(&vm, false, err);
+		rc = vm_live_map(&vm, 0, err);
 	if (!rc)
 		rc = vm_saved_load(&vm, &saved, err);
 	if (!rc)

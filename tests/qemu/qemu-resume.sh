@@ -48,6 +48,8 @@ last_count() {	# the last "kq n=N" the guest printed
 }
 KQA=(--store "$S" --run-dir "$R" --timeout 60)
 kq() { "$KQ" "${KQA[@]}" "$@"; }
+# A start that must be refused, killed after 120 s if it resumes the guest instead.
+kq_try() { timeout 120 "$KQ" "${KQA[@]}" "$@"; }
 jqt() { jq -e "$1" "$2" >/dev/null; }	# jqt FILTER FILE: FILTER is true
 # gone PID: the process exited (a zombie nobody reaped yet counts as gone).
 gone() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
@@ -93,7 +95,7 @@ echo "refusals: nothing runs, nothing changes"
 rec=$(ls "$S"/vm1.*.ksr)
 sum_before=$(sha256sum "$rec" "$S/vm1-live.region" | sha256sum)
 lines_before=$(wc -l <"$SER")
-kq start vm1 -- -accel tcg -nodefaults -kernel "$GUEST" >/dev/null 2>"$tmp/err-args"
+kq_try start vm1 -- -accel tcg -nodefaults -kernel "$GUEST" >/dev/null 2>"$tmp/err-args"
 check other-args-refused-5 [ $? = 5 ]
 check other-args-says-why grep -q "other QEMU arguments" "$tmp/err-args"
 # One byte of the migration stream flipped: the record's checksum catches it.
@@ -102,7 +104,7 @@ off=$(( $(stat -c %s "$rec") / 2 ))
 printf '\xff' | dd of="$rec" bs=1 seek=$off count=1 conv=notrunc status=none
 cmp -s "$rec" "$tmp/rec.good" || printf '\x00' | dd of="$rec" bs=1 seek=$off count=1 conv=notrunc status=none
 damaged=$(sha256sum "$rec")
-kq start vm1 >"$tmp/ev-bad" 2>"$tmp/err-bad"
+kq_try start vm1 >"$tmp/ev-bad" 2>"$tmp/err-bad"
 check damaged-refused-1 [ $? = 1 ]
 check damaged-says-why grep -q "device state is refused" "$tmp/err-bad"
 echo "  $(cat "$tmp/err-bad")"
@@ -136,7 +138,7 @@ wait "$sup_pid" 2>/dev/null
 sup_pid=""
 sleep 0.5
 check qemu-died-with-supervisor gone "$qemu2"
-kq start vm1 >/dev/null 2>"$tmp/err-stale"
+kq_try start vm1 >/dev/null 2>"$tmp/err-stale"
 check stale-refused-5 [ $? = 5 ]
 check stale-says-why grep -q "newer than any saved device state" "$tmp/err-stale"
 QEMU_ARGS[${#QEMU_ARGS[@]}-3]="file,id=s0,path=$tmp/serial2,append=on"
@@ -156,7 +158,7 @@ gen_forged=$(sed -n 's/^kq-forge: generation \([0-9]*\):.*/\1/p' "$tmp/forge")
 rec=$(ls "$S"/vm1.*.ksr | tail -1)
 sum_before=$(sha256sum "$rec" "$S/vm1-live.region" | sha256sum)
 lines_before=$(wc -l <"$tmp/serial2")
-kq start vm1 >"$tmp/ev-forged" 2>"$tmp/err-forged"
+kq_try start vm1 >"$tmp/ev-forged" 2>"$tmp/err-forged"
 check forged-refused-1 [ $? = 1 ]
 check forged-qemu-refused grep -q "QEMU did not take the device state" "$tmp/err-forged"
 echo "  $(grep -v '^qemu-system' "$tmp/err-forged" | tail -1)"

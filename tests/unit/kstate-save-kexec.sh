@@ -34,15 +34,22 @@ printf '\000\001' | dd of="$tmp/vmlinuz" bs=1 seek=$((0x20e)) conv=notrunc 2>/de
 printf '6.1.0-99-test (fake@kstate) #1 SMP\000' |
 	dd of="$tmp/vmlinuz" bs=1 seek=$((0x300)) conv=notrunc 2>/dev/null
 # Module trees: none for it, one with a module reading format 0.9, one reading 1.0.
-fake_module() {	# DIR MODINFO-STRING
-	mkdir -p "$1/6.1.0-99-test/extra"
-	printf '%s\000name=kstate\000' "$2" >"$tmp/modinfo"
+fake_module() {	# DIR MODINFO-STRING...
+	dir=$1
+	shift
+	mkdir -p "$dir/6.1.0-99-test/extra"
+	{ printf '%s\000' "$@"; printf 'name=kstate\000'; } >"$tmp/modinfo"
 	objcopy -I binary -O elf64-x86-64 -B i386:x86-64 --rename-section .data=.modinfo \
-		"$tmp/modinfo" "$1/6.1.0-99-test/extra/kstate.ko"
+		"$tmp/modinfo" "$dir/6.1.0-99-test/extra/kstate.ko"
 }
 mkdir -p "$tmp/mods-none/6.1.0-99-test/kernel"
 fake_module "$tmp/mods-old" "kstate_format=0.9"
-fake_module "$tmp/mods-ok" "kstate_format=1.0"
+# What kmod-kstate declares (MODULE_INFO in kstate_main.c), spelled as __stringify does.
+fake_module "$tmp/mods-ok" "kstate_format=1.0" "kstate_incompat_store=0x00000000U" \
+	"kstate_incompat_manifest=0x00000001U" "kstate_incompat_file=0x00000000U"
+# A module from before the incompat declarations: it does not read region CRCs.
+fake_module "$tmp/mods-pre" "kstate_format=1.0"
+fake_module "$tmp/mods-garbled" "kstate_format=1.0" "kstate_incompat_manifest=one"
 
 # A stub systemctl that records its arguments.
 mkdir "$tmp/bin"
@@ -82,6 +89,11 @@ run 5 "$NOKEXEC" load-fails "$SAVE" $K --append-extra "$MEMMAP" --modules-dir "$
 has err "has no kstate module"; has err "6.1.0-99-test"; hasnt err "kexec_file_load"
 run 5 "$NOKEXEC" load-fails "$SAVE" $K --append-extra "$MEMMAP" --modules-dir "$tmp/mods-old" --systemd
 has err "reads kstate format 0.9"; hasnt err "kexec_file_load"
+run 5 "$NOKEXEC" load-fails "$SAVE" $K --append-extra "$MEMMAP" --modules-dir "$tmp/mods-pre" --systemd
+has err "does not read every incompatible feature"; has err "manifest 0x1"
+hasnt err "kexec_file_load"
+run 5 "$NOKEXEC" load-fails "$SAVE" $K --append-extra "$MEMMAP" --modules-dir "$tmp/mods-garbled" --systemd
+has err "unreadable kstate_incompat_manifest 'one'"
 run 5 "$NOKEXEC" load-fails "$SAVE" $K --append-extra "$MEMMAP" --modules-dir "$tmp/nowhere" --systemd
 has err "no module tree"
 

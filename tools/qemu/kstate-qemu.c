@@ -223,7 +223,7 @@ static int qemu_start(struct sup *s, bool incoming, char *err)
 		if (rc >= 0) {
 			size_t n = strlen(err);
 
-			snprintf(err + n, ERR_LEN - n, " (QEMU: %s; its messages are above)",
+			snprintf(err + n, ERR_LEN - n, " (QEMU %s; its messages are above)",
 				 qemu_status_str(rc, why));
 		}
 		s->qemu = 0;
@@ -467,7 +467,8 @@ static int sup_boot(struct sup *s)
 		tool_err("%s: guest RAM: %s", s->o->name, err);
 		return rc == -EINVAL ? TOOL_EXIT_REFUSED : TOOL_EXIT_FAILURE;
 	}
-	rc = vm_live_map(&s->vm, true, err);
+	/* A new guest, or --fresh: whatever the page held is replaced. */
+	rc = vm_live_map(&s->vm, VM_LIVE_CREATE | VM_LIVE_OVERWRITE, err);
 	if (!rc)
 		rc = vm_live_set(&s->vm, VM_LIVE_RUNNING, 0, kstate_region_size(s->vm.ram), err);
 	if (rc) {
@@ -582,12 +583,18 @@ static int sup_resume(struct sup *s, uint64_t generation, uint64_t ram_size)
 		rc = qmp_cmd(s->qmp, "cont", NULL, -1, timeout_ms(s->o), NULL, err);
 	t_cont = tool_now_us();
 	if (rc) {
-		int st = s->qemu ? qemu_stop(s, false) : -1;
 		char why[48];
+		int st = -1;
 
+		/* A QEMU that refused the stream exits by itself: give it the time to. */
+		if (s->qemu) {
+			qmp_close(&s->qmp);
+			st = qemu_wait(s->qemu, 5000, true);
+			s->qemu = 0;
+		}
 		tool_err("%s: QEMU did not take the device state of generation %" PRIu64
 			 ", so the guest is not resumed: %s%s%s; the store is unchanged",
-			 s->o->name, generation, err, st >= 0 ? "; QEMU exited with " : "",
+			 s->o->name, generation, err, st >= 0 ? "; QEMU " : "",
 			 st >= 0 ? qemu_status_str(st, why) : "");
 		/* The guest never ran: its RAM still matches the sealed state. */
 		if (marked)
@@ -721,7 +728,7 @@ static int cmd_start(struct kstate_ctx *ctx, struct opts *o, uint64_t t0)
 		goto out;
 	}
 
-	rc = vm_live_map(&s.vm, false, err);
+	rc = vm_live_map(&s.vm, 0, err);
 	if (rc && rc != -ENOENT && !o->fresh) {
 		tool_err("%s: %s; 'kstate-qemu start --fresh %s' boots it again", o->name, err,
 			 o->name);

@@ -151,9 +151,9 @@ int qemu_wait(pid_t pid, int timeout_ms, bool kill_late)
 const char *qemu_status_str(int status, char buf[48])
 {
 	if (WIFEXITED(status))
-		snprintf(buf, 48, "exit status %d", WEXITSTATUS(status));
+		snprintf(buf, 48, "exited with status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		snprintf(buf, 48, "killed by signal %d", WTERMSIG(status));
+		snprintf(buf, 48, "was killed by signal %d", WTERMSIG(status));
 	else
 		snprintf(buf, 48, "wait status 0x%x", status);
 	return buf;

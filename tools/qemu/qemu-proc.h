@@ -39,7 +39,7 @@ int qemu_spawn(char *const argv[], pid_t *pid);
  */
 int qemu_wait(pid_t pid, int timeout_ms, bool kill_late);
 
-/* "exit status N" or "killed by signal N", for messages. */
+/* "exited with status N" or "was killed by signal N", for messages. */
 const char *qemu_status_str(int status, char buf[48]);
 
 #endif /* KSTATE_QEMU_PROC_H */

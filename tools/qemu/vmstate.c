@@ -88,8 +88,9 @@ void vm_fini(struct vm *vm)
 /* ---------------------------------------------------------------------------------- */
 /* NAME-live */
 
-int vm_live_map(struct vm *vm, bool create, char *err)
+int vm_live_map(struct vm *vm, unsigned int flags, char *err)
 {
+	bool create = flags & VM_LIVE_CREATE;
 	const struct vm_live *l;
 	int rc;
 
@@ -102,7 +103,7 @@ int vm_live_map(struct vm *vm, bool create, char *err)
 	if (rc)
 		return seterr(err, rc, "%s", kstate_errormsg());
 	l = kstate_region_addr(vm->live);
-	if (kstate_region_is_new(vm->live))
+	if (kstate_region_is_new(vm->live) || (flags & VM_LIVE_OVERWRITE))
 		return 0;
 	if (memcmp(l->magic, VM_LIVE_MAGIC, 8) || le32toh(l->state) > VM_LIVE_STOPPED ||
 	    le32toh(l->state) == VM_LIVE_NONE) {
@@ -556,6 +557,7 @@ int vm_discard(struct vm *vm, bool *files_kept, char *err)
 	rc = kstate_generation_new(vm->store, 0, &g);
 	if (rc && rc != -ENOENT)
 		return seterr(err, rc, "%s", kstate_errormsg());
+	rc = 0;		/* no sealed generation: nothing lists the guest */
 	if (g)
 		listed = kstate_generation_find(g, KSTATE_KIND_RECORDS, vm->name) >= 0 ||
 			 kstate_generation_find(g, KSTATE_KIND_REGION, vm->ram_name) >= 0 ||

@@ -78,11 +78,14 @@ const char *vm_live_state_str(uint32_t state);
 int vm_init(struct vm *vm, struct kstate_store *store, const char *name, char *err);
 void vm_fini(struct vm *vm);
 
+#define VM_LIVE_CREATE		(1u << 0)	/* create NAME-live if it is missing */
+#define VM_LIVE_OVERWRITE	(1u << 1)	/* its contents are about to be replaced */
+
 /*
- * Map NAME-live, creating it when @create.  Return: 0, -ENOENT (absent, not @create),
- * -EUCLEAN when it holds no valid live page, or another -errno.
+ * Map NAME-live.  Return: 0, -ENOENT (absent, without VM_LIVE_CREATE), -EUCLEAN when it
+ * holds no valid live page (unless VM_LIVE_OVERWRITE), or another -errno.
  */
-int vm_live_map(struct vm *vm, bool create, char *err);
+int vm_live_map(struct vm *vm, unsigned int flags, char *err);
 /* The state, generation and RAM size in NAME-live (VM_LIVE_NONE when not mapped). */
 uint32_t vm_live_state(struct vm *vm, uint64_t *generation, uint64_t *ram_size);
 /* Set NAME-live and make it durable.  Return: 0 or -errno. */

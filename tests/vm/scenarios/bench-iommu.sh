@@ -4,8 +4,8 @@
 # the table count), against building it.  For each size (bench-iommu.setup: default
 # 65536 mappings) and each of REPS rounds: a fresh store, the table built (build_ns) and
 # saved in one boot, kexec, restored in the next (restore_ns: the whole ->restore(), with
-# reattach_ns and verify_ns inside it).  The first restore of each size also runs under
-# the function_graph tracer, for where the time goes.
+# reattach_ns and verify_ns inside it).  One more round per size, first and not among
+# the samples, runs its restore under ftrace's function profiler: where the time goes.
 # Prints "bench: iommu,..." lines that scripts/bench collects from the serial log.
 # vm: memmap=512M!1G
 # vm: kernel=6.1.0-56-amd64
@@ -17,9 +17,10 @@
 load_pmem
 
 n=$(phase)
-# Round k (1-based) is size $(( (k - 1) / REPS + 1 )) of SIZES, repetition (k - 1) % REPS.
-size_of() { echo "$SIZES" | cut -d' ' -f"$(( ($1 - 1) / REPS + 1 ))"; }
-rounds=$(( $(echo "$SIZES" | wc -w) * REPS ))
+# Round k (1-based) is size $(( (k - 1) / (REPS + 1) + 1 )) of SIZES, repetition
+# (k - 1) % (REPS + 1); repetition 0 is the traced one.
+size_of() { echo "$SIZES" | cut -d' ' -f"$(( ($1 - 1) / (REPS + 1) + 1 ))"; }
+rounds=$(( $(echo "$SIZES" | wc -w) * (REPS + 1) ))
 
 bind_store() {
 	export KSTATE_STORE="/mnt/pmem/s$1"
@@ -29,23 +30,26 @@ bind_store() {
 	check "boot$n-load-s$1-rc0" [ "$(cat /tmp/load.rc)" = 0 ]
 }
 
-# The profile: the core's kstate_records_restore() (kstate.ko is loaded before the demo),
-# its children and theirs; demo_restore() and what it calls are in there.  The raw
-# function_graph lines go to the host: "bench: iommu-trace,MAPPINGS,LINE".
+# The profile: ftrace's function profiler over every function of kstate.ko and of the
+# demo (the filter is set before the demo is loaded), inclusive time per function, for
+# the traced round's restore.  "bench: iommu-stat,MAPPINGS,FUNCTION,HITS,TIME_US".
 tr=/sys/kernel/tracing
 profile_on() {
 	mount -t tracefs nodev $tr 2>/dev/null
-	echo 0 >$tr/tracing_on
+	[ -w $tr/function_profile_enabled ] || return 0
+	echo 0 >$tr/function_profile_enabled
 	echo function_graph >$tr/current_tracer || return 0
-	echo 4 >$tr/max_graph_depth
-	echo kstate_records_restore >$tr/set_graph_function || return 0
-	echo >$tr/trace
-	echo 1 >$tr/tracing_on
+	echo ':mod:kstate' >$tr/set_ftrace_filter
+	echo ':mod:kstate_iommu_demo' >>$tr/set_ftrace_filter
+	echo 1 >$tr/function_profile_enabled
 }
 profile_off() {
-	echo 0 >$tr/tracing_on
-	grep ' us ' $tr/trace | sed "s/^/bench: iommu-trace,$1,/"
-	echo >$tr/set_graph_function
+	[ -w $tr/function_profile_enabled ] || return 0
+	echo 0 >$tr/function_profile_enabled
+	cat $tr/trace_stat/function* 2>/dev/null | awk -v m="$1" '
+		$2 ~ /^[0-9]+$/ && $3 ~ /^[0-9.]+$/ && $4 == "us" {
+			printf "bench: iommu-stat,%s,%s,%s,%s\n", m, $1, $2, $3 }'
+	echo >$tr/set_ftrace_filter
 	echo nop >$tr/current_tracer
 }
 
@@ -57,7 +61,7 @@ else
 	mount_dax /dev/pmem0 /mnt/pmem
 	prev=$((n - 1))
 	m=$(size_of $prev)
-	rep=$(( (prev - 1) % REPS ))
+	rep=$(( (prev - 1) % (REPS + 1) ))
 	bind_store $prev
 	[ "$rep" = 0 ] && profile_on
 	modprobe kstate_iommu_demo || abort "modprobe kstate_iommu_demo failed"
@@ -65,7 +69,8 @@ else
 	check "restored-$m-$rep" [ "$(client .state iommu-demo)" = restored ]
 	check "verified-$m-$rep" [ "$(client .detail.verified iommu-demo)" = "$m" ]
 	check "same-root-$m-$rep" [ "$(client .detail.root_phys iommu-demo)" = "$(ctl_get "root_$prev")" ]
-	echo "bench: iommu,$m,$rep,$(ctl_get "build_$prev"),$(client .detail.reattach_ns iommu-demo),$(
+	[ "$rep" = 0 ] && kind=iommu-traced || kind=iommu
+	echo "bench: $kind,$m,$rep,$(ctl_get "build_$prev"),$(client .detail.reattach_ns iommu-demo),$(
 		client .detail.verify_ns iommu-demo),$(client .detail.restore_ns iommu-demo),$(
 		client .detail.table_pages iommu-demo)"
 	{ rmmod kstate_iommu_demo && rmmod kstate; } || abort "cannot unload the kstate modules"

@@ -8,6 +8,8 @@
 # vm: memmap=512M!1G
 # vm: boots=2
 # vm: timeout=300
+# vm: pvh=1
+# vm: append=cryptomgr.notests append=loglevel=5
 . /guest/lib.sh
 . /guest/kstate.sh
 . /guest/cache.sh
