@@ -76,6 +76,7 @@ struct manifest {
 
 static char why[512];
 
+__attribute__((format(printf, 1, 2)))
 static bool refuse(const char *fmt, ...)
 {
 	va_list ap;

@@ -98,6 +98,7 @@ struct lw_log {
 	struct lw_entry *e;
 };
 
+__attribute__((format(printf, 1, 2), noreturn))
 static void die(const char *fmt, ...)
 {
 	va_list ap;
