@@ -581,6 +581,8 @@ int kstate_file_validate(const void *buf, size_t len, struct kstate_file_info *i
 				err->index = i;
 			return rc;
 		}
+		if ((i & 4095) == 4095)
+			kstate_shim_resched();
 	}
 	if (i != info->record_count)
 		return reject(err, -EUCLEAN, pos, i, "fewer records than the header counts");

@@ -122,15 +122,22 @@ static int region_probe_set(const char *val, const struct kernel_param *kp)
 	if (sscanf(val, "%31s %lu", name, &pages) != 2)
 		return -EINVAL;
 	mutex_lock(&kstate_mutex);
+	if (kstate_frozen) {
+		mutex_unlock(&kstate_mutex);
+		return -EBUSY;
+	}
 	INIT_LIST_HEAD(&probe.regions);
 	t0 = ktime_get_ns();
 	rc = kstate_region_open(&probe, name, pages, &r);
 	if (!rc) {
+		/* Only what the probe created goes: an existing region may be a client's. */
+		bool created = kstate_region_is_new(r);
+
 		pr_info("region_probe: %s opened in %llu ms\n", name,
 			(ktime_get_ns() - t0) / NSEC_PER_MSEC);
 		kstate_region_close(r);
 		kstate_region_filename(fname, sizeof(fname), name);
-		rc = kstate_region_unlink(fname);
+		rc = created ? kstate_region_unlink(fname) : -EEXIST;
 	}
 	mutex_unlock(&kstate_mutex);
 	return rc;

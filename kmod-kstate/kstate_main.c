@@ -73,31 +73,73 @@ void kstate_client_set_message(struct kstate_client *client, const char *fmt, ..
 }
 EXPORT_SYMBOL_GPL(kstate_client_set_message);
 
+/* The slot for @key: its own, or a new one; NULL when every slot is taken. */
+static struct kstate_client_detail *detail_slot(struct kstate_client *client, const char *key)
+{
+	struct kstate_client_detail *d;
+	u32 i;
+
+	for (i = 0; i < client->detail_count; i++)
+		if (!strncmp(client->detail[i].key, key, sizeof(client->detail[i].key)))
+			return &client->detail[i];
+	if (i == KSTATE_CLIENT_DETAIL_MAX) {
+		pr_warn_once("%s: too many status details, '%s' dropped\n", client->name, key);
+		return NULL;
+	}
+	d = &client->detail[client->detail_count++];
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
 /**
  * kstate_client_set_detail - set a value the client reports in its status
  * @client: the client
- * @key: short name, at most 23 characters
+ * @key: short name, at most 22 characters
  * @value: the value
  *
  * At most %KSTATE_CLIENT_DETAIL_MAX keys; more are dropped with a warning.
  */
 void kstate_client_set_detail(struct kstate_client *client, const char *key, u64 value)
 {
-	u32 i;
+	struct kstate_client_detail *d = detail_slot(client, key);
 
-	for (i = 0; i < client->detail_count; i++)
-		if (!strncmp(client->detail[i].key, key, sizeof(client->detail[i].key)))
-			break;
-	if (i == KSTATE_CLIENT_DETAIL_MAX) {
-		pr_warn_once("%s: too many status details, '%s' dropped\n", client->name, key);
+	if (!d)
 		return;
-	}
-	strscpy(client->detail[i].key, key, sizeof(client->detail[i].key));
-	client->detail[i].value = value;
-	if (i == client->detail_count)
-		client->detail_count++;
+	memset(d->key, 0, sizeof(d->key));
+	strscpy(d->key, key, sizeof(d->key));
+	d->type = KSTATE_DETAIL_U64;
+	d->value = value;
 }
 EXPORT_SYMBOL_GPL(kstate_client_set_detail);
+
+/**
+ * kstate_client_set_detail_text - report a state as a word, such as "live" or "refused"
+ * @client: the client
+ * @key: short name
+ * @value: the word's number in the client's own enum (what an older reader shows)
+ * @word: the word; the key, the word and their two NULs fit in 23 bytes
+ *
+ * A word that does not fit is dropped with a warning and only @value is reported.
+ */
+void kstate_client_set_detail_text(struct kstate_client *client, const char *key, u64 value,
+				   const char *word)
+{
+	size_t klen = strlen(key), wlen = strlen(word);
+	struct kstate_client_detail *d;
+
+	kstate_client_set_detail(client, key, value);
+	if (klen + wlen + 2 > sizeof(d->key)) {
+		pr_warn_once("%s: status detail '%s': '%s' is too long, only its number is reported\n",
+			     client->name, key, word);
+		return;
+	}
+	d = detail_slot(client, key);
+	if (!d)
+		return;
+	memcpy(d->key + klen + 1, word, wlen);
+	d->type = KSTATE_DETAIL_TEXT;
+}
+EXPORT_SYMBOL_GPL(kstate_client_set_detail_text);
 
 /**
  * kstate_client_priv - the private pointer given at registration
@@ -429,7 +471,8 @@ static int save_client(struct kstate_client *c, u64 generation, struct kstate_en
 	rc = entries_reserve(entries, cap, *n, kstate_region_count(c));
 	if (rc)
 		return rc;
-	rc = kstate_region_entries(c, generation, &(*entries)[*n], *cap - *n, kstate_frozen);
+	/* Only a frozen client's regions cannot change any more: only they get a CRC. */
+	rc = kstate_region_entries(c, generation, &(*entries)[*n], *cap - *n, c->frozen);
 	if (rc < 0)
 		return rc;
 	*n += rc;
@@ -505,13 +548,24 @@ static long ioc_save(void __user *arg)
 		if (copy_to_user(&uentries[i], &me, sizeof(me)))
 			rc = -EFAULT;
 	}
-	if (rc == -EFAULT)
-		unlink_written(entries, n);
 	s.entry_count = n;
+	if (!rc && copy_to_user(arg, &s, sizeof(s)))
+		rc = -EFAULT;
+	if (rc == -EFAULT) {
+		/* Userspace cannot commit what it was not told: nothing stays written. */
+		unlink_written(entries, n);
+		goto out;
+	}
+	if (!rc) {
+		/* Written and reported: the clients' status may say so. */
+		list_for_each_entry(c, &kstate_clients, node)
+			if (client_live(c))
+				c->saved_generation = s.generation;
+	}
 	pr_info("saved %u clients into generation %llu (%u failed)%s\n", s.clients_saved,
 		s.generation, s.clients_failed, kstate_frozen ? ", frozen" : "");
 report:
-	if (copy_to_user(arg, &s, sizeof(s)) && !rc)
+	if (rc && copy_to_user(arg, &s, sizeof(s)))
 		rc = -EFAULT;
 out:
 	/* A freezing save that fails leaves nothing frozen: no reboot follows it. */
@@ -568,6 +622,8 @@ static long ioc_discard(void __user *arg)
 	c = client_find(name);
 	if (!c)
 		rc = -ENOENT;
+	else if (!kstate_store.bound)
+		rc = -ENXIO;		/* starting fresh needs the store its regions live in */
 	else if (kstate_frozen)
 		rc = -EBUSY;
 	else if (c->state != KSTATE_CLIENT_FAILED)
@@ -582,6 +638,9 @@ static long ioc_discard(void __user *arg)
 	c->kept_generation = 0;
 	c->discarded = true;
 	rc = start_fresh(c, "its refused state was discarded");
+	/* Still refused: the kept state stays listed, in the status and the save log. */
+	if (rc)
+		c->kept_generation = kept;
 out:
 	mutex_unlock(&kstate_mutex);
 	return rc;

@@ -171,6 +171,7 @@ int kstate_records_save(struct kstate_client *client, u64 generation,
 	char name[KSTATE_FILENAME_MAX];
 	int rc;
 
+	lockdep_assert_held(&kstate_mutex);
 	w.cap = 64 * 1024;
 	w.buf = kstate_buf_alloc(w.cap, 1, "save_alloc");
 	if (!w.buf) {
@@ -203,7 +204,6 @@ int kstate_records_save(struct kstate_client *client, u64 generation,
 	entry->kind = KSTATE_ENTRY_RECORDS;
 	entry->flags = KSTATE_ENTRY_F_KERNEL;
 	entry->client_version = client->version;
-	client->saved_generation = generation;
 out:
 	kstate_buf_free(w.buf);
 	return rc;
@@ -226,6 +226,7 @@ int kstate_records_restore(struct kstate_client *client, const struct kstate_ent
 	size_t len;
 	int rc;
 
+	lockdep_assert_held(&kstate_mutex);
 	kstate_records_filename(name, sizeof(name), entry->name, entry->generation);
 	rc = kstate_store_read(name, KSTATE_KMOD_FILE_MAX, &buf, &len);
 	if (rc == -ENOENT) {
@@ -260,6 +261,7 @@ int kstate_records_restore(struct kstate_client *client, const struct kstate_ent
 		goto out;
 	}
 	if (fi.generation != entry->generation || strcmp(fi.name, client->name) ||
+	    fi.client_version != entry->client_version ||
 	    memcmp(fi.store_uuid, kstate_store.uuid, KSTATE_UUID_LEN) ||
 	    !(fi.flags & KSTATE_FILE_F_KERNEL)) {
 		rc = -EUCLEAN;

@@ -70,6 +70,7 @@ struct kstate_region {
 	u32 *by_phys;			/* extent indices by physical address */
 	bool is_new;
 	bool pinned;			/* we set S_SWAPFILE on the inode */
+	bool device_data;		/* a device writes it: no CRC at freeze */
 };
 
 /* Regions the module created since the store was bound (see may_reuse()). */
@@ -130,9 +131,14 @@ static void free_swap_extents(struct swap_info_struct *sis)
 {
 	struct rb_node *n;
 
+	unsigned long i = 0;
+
+	/* A fragmented file may have millions before the too-fragmented check refuses it. */
 	while ((n = rb_first(&sis->swap_extent_root))) {
 		rb_erase(n, &sis->swap_extent_root);
 		kfree(rb_entry(n, struct swap_extent, rb_node));
+		if (!(++i & 1023))
+			cond_resched();
 	}
 }
 
@@ -385,6 +391,7 @@ static bool may_reuse(const struct kstate_client *client, const char *name)
 {
 	struct created_region *c;
 
+	lockdep_assert_held(&kstate_mutex);
 	if (!client->fresh_start || client->discarded || !kstate_store.generation)
 		return true;
 	list_for_each_entry(c, &created_regions, node)
@@ -397,6 +404,7 @@ static void remember_created(const char *name)
 {
 	struct created_region *c = kzalloc(sizeof(*c), GFP_KERNEL);
 
+	lockdep_assert_held(&kstate_mutex);
 	/* Without the note a later fresh start is refused, which is the safe side. */
 	if (!c)
 		return;
@@ -411,6 +419,7 @@ void kstate_regions_forget_created(void)
 {
 	struct created_region *c, *tmp;
 
+	lockdep_assert_held(&kstate_mutex);
 	list_for_each_entry_safe(c, tmp, &created_regions, node) {
 		list_del(&c->node);
 		kfree(c);
@@ -443,7 +452,8 @@ static int check_saved_crc(struct kstate_region *r)
 	u32 crc = 0;
 	int rc;
 
-	if (!e || !(e->flags & KSTATE_ENTRY_F_REGION_CRC) || r->is_new)
+	/* A client starting fresh (after a discard, say) never trusts the old contents. */
+	if (!e || !(e->flags & KSTATE_ENTRY_F_REGION_CRC) || r->is_new || r->client->fresh_start)
 		return 0;
 	if (e->size != (u64)r->pages << PAGE_SHIFT) {
 		pr_err("%s: region %s: %lu pages, generation %llu says %llu bytes\n",
@@ -620,9 +630,15 @@ int kstate_region_unlink(const char *fname)
 	struct file *f;
 	int rc;
 
+	lockdep_assert_held(&kstate_mutex);
 	f = kstate_store_open(fname, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	/* Pinned: some client (region names are the store's, not a client's) has it open. */
+	if (IS_SWAPFILE(file_inode(f))) {
+		kstate_store_close(f);
+		return -EBUSY;
+	}
 	rc = set_immutable(f, false);
 	kstate_store_close(f);
 	return rc ? rc : kstate_store_unlink(fname);
@@ -658,6 +674,23 @@ int kstate_region_remove(struct kstate_client *client, const char *name)
 	return kstate_region_unlink(fname);
 }
 EXPORT_SYMBOL_GPL(kstate_region_remove);
+
+/**
+ * kstate_region_set_device_data - say that a device writes this region at any time
+ * @region: the region, open
+ *
+ * For DMA buffers.  A device may keep writing them after the final save, through the
+ * reboot even (a DMA in flight lands while the next kernel boots), so a freeze records
+ * no CRC of this region and the next boot checks none: the client checks what the
+ * device wrote itself.  Tables a device reads must not be marked: their CRC is what
+ * proves nothing changed them between the save and the reboot.  The mark lasts until
+ * the region is closed; mark it again after each open.
+ */
+void kstate_region_set_device_data(struct kstate_region *region)
+{
+	region->device_data = true;
+}
+EXPORT_SYMBOL_GPL(kstate_region_set_device_data);
 
 /**
  * kstate_region_is_new - whether the region was created by this open (reads as zeros)
@@ -841,7 +874,7 @@ EXPORT_SYMBOL_GPL(kstate_region_verify);
  * @generation: the generation being saved
  * @entries: out: manifest entries
  * @max: room at @entries
- * @with_crc: the client is frozen: record each region's CRC32C
+ * @with_crc: the client is frozen: record each region's CRC32C (not of device data)
  *
  * Return: the number of entries, or -ENOSPC, -ENXIO or -EIO.
  */
@@ -870,7 +903,7 @@ int kstate_region_entries(struct kstate_client *client, u64 generation,
 		e->size = (u64)r->pages << PAGE_SHIFT;
 		e->kind = KSTATE_ENTRY_REGION;
 		e->flags = KSTATE_ENTRY_F_KERNEL;
-		if (with_crc) {
+		if (with_crc && !r->device_data) {
 			rc = kstate_fault("region_crc", -EIO);
 			if (!rc)
 				rc = region_crc(r, &e->crc);

@@ -32,6 +32,7 @@ struct file *kstate_store_open(const char *name, int flags, umode_t mode)
 {
 	struct file *f;
 
+	lockdep_assert_held(&kstate_mutex);
 	if (!kstate_store.bound)
 		return ERR_PTR(-ENXIO);
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
@@ -101,6 +102,7 @@ int kstate_store_read(const char *name, size_t max, void **buf, size_t *len)
 	void *data;
 	int rc;
 
+	lockdep_assert_held(&kstate_mutex);
 	rc = kstate_fault("read_open", -EIO);
 	if (rc)
 		return rc;
@@ -159,6 +161,7 @@ int kstate_store_unlink(const char *name)
 	struct inode *dinode = d_inode(dir);
 	int rc;
 
+	lockdep_assert_held(&kstate_mutex);
 	rc = mnt_want_write(kstate_store.dir.mnt);
 	if (rc)
 		return rc;
@@ -244,6 +247,7 @@ int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid)
 	struct inode *inode;
 	int rc = 0;
 
+	lockdep_assert_held(&kstate_mutex);
 	if (!f)
 		return -EBADF;
 	inode = file_inode(f);
@@ -275,6 +279,7 @@ int kstate_store_bind(int dirfd, u64 generation, const u8 *uuid)
  */
 void kstate_store_unbind(void)
 {
+	lockdep_assert_held(&kstate_mutex);
 	if (!kstate_store.bound)
 		return;
 	kstate_regions_forget_created();
@@ -297,6 +302,7 @@ const struct kstate_entry *kstate_store_find(u16 kind, const char *name)
 {
 	u32 i;
 
+	lockdep_assert_held(&kstate_mutex);
 	for (i = 0; i < kstate_store.entry_count; i++)
 		if (kstate_store.entries[i].kind == kind &&
 		    !strcmp(kstate_store.entries[i].name, name))

@@ -332,13 +332,13 @@ static int demo_set_live(struct demo *d, u32 want)
 	}
 	while (!rc && d->mappings < want) {
 		rc = demo_map(d, demo_iova(d, d->mappings), demo_pte(d, d->mappings));
-		if (!rc)
-			d->mappings++;
+		if (!rc && !(++d->mappings & 4095))
+			cond_resched();
 	}
 	while (!rc && d->mappings > want) {
 		rc = demo_unmap(d, demo_iova(d, d->mappings - 1));
-		if (!rc)
-			d->mappings--;
+		if (!rc && !(--d->mappings & 4095))
+			cond_resched();
 	}
 	if (!rc) {
 		d->changes++;

@@ -9,8 +9,10 @@
 #           damaged: both are refused (the region by the CRC of the freeze), kstate-load
 #           leaves the sound file in place and says it is kept; a save neither oopses nor
 #           saves them as fresh: their last good entries are carried; the damage is undone.
-#   boot 3: both restore their last good state; kv-demo, refused again, is discarded and
-#           starts fresh; a namespace removal waits for the open region to close.
+#   boot 3: both restore their last good state; the region, damaged again, is refused
+#           and iommu-demo discarded: it starts fresh over it; kv-demo, refused again, is
+#           discarded and starts fresh; a namespace removal waits for the open region to
+#           close.
 # vm: memmap=512M!1G
 # vm: boots=3
 # vm: timeout=420
@@ -141,6 +143,16 @@ case $(phase) in
 	check last-good-kv-restored [ "$(client .state kv-demo)" = restored ]
 	check last-good-kv-same [ "$(client .detail.checksum kv-demo)" = "$(ctl_get kv_sum)" ]
 	check discard-needs-refusal sh -c "! kstate discard kv-demo"
+	# The bound generation still holds the region's frozen CRC: damaged again, the region
+	# is refused, and the operator's discard starts iommu-demo fresh over it (a fresh
+	# start never checks the old contents' CRC).
+	rmmod kstate_iommu_demo || abort "rmmod kstate_iommu_demo failed"
+	flip 100
+	modprobe kstate_iommu_demo mappings=$MAPPINGS || abort "modprobe kstate_iommu_demo failed"
+	check refused-iommu-again [ "$(client .state iommu-demo)" = failed ]
+	check discard-refused-region kstate discard iommu-demo
+	check discarded-iommu-fresh [ "$(client .state iommu-demo)" = fresh ]
+	check discarded-iommu-verified [ "$(client .detail.verified iommu-demo)" = $MAPPINGS ]
 	rmmod kstate_kv_demo && modprobe kstate_kv_demo format_version=1 || abort "reload kv-demo failed"
 	check refused-again [ "$(client .state kv-demo)" = failed ]
 	check discard kstate discard kv-demo
