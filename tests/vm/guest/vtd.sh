@@ -18,6 +18,12 @@
 #   vtd_pmem_read64 PHYS       the 8 bytes at physical address PHYS of /dev/pmem0, in hex
 #   vtd_pmem_zero PHYS LEN     zero LEN bytes at physical address PHYS of /dev/pmem0, behind
 #                              the module's back (a stray writer)
+#   vtd_arm_late LABEL         arm the late DMA the client starts at the next kexec (check)
+#   vtd_adopted_live LABEL     after a kexec: the checks that the client took the same tables
+#                              back live (ctl keys root and crc), the late DMA landed through
+#                              them, the window was reported, the kernel log is clean
+#   vtd_region_crc NAME        the CRC kstate recorded for region NAME in the restored
+#                              generation (0: none)
 
 VTD_PARAMS=/sys/module/kstate_vtd/parameters
 
@@ -66,4 +72,32 @@ vtd_pmem_zero() {
 	dd if=/dev/zero of=/dev/pmem0 bs=1 seek="$(vtd_pmem_off "$1")" count="$2" conv=notrunc \
 		2>/dev/null || abort "vtd_pmem_zero: cannot write /dev/pmem0"
 	sync
+}
+
+vtd_region_crc() { jq -r ".entries[] | select(.name == \"$1\") | .crc" /tmp/list.json; }
+
+vtd_arm_late() {
+	check "$1-late-dma-armed" sh -c "echo 1 > $VTD_PARAMS/late_dma"
+}
+
+vtd_adopted_live() {
+	check "$1-load-rc0" [ "$(cat /tmp/load.rc)" = 0 ]
+	check "$1-restored" [ "$(vtd .state)" = restored ]
+	check "$1-found-translation-off" [ "$(vtd .detail.translation)" = off ]
+	check "$1-found-rtaddr-saved-root" [ "$(vtd .detail.rtaddr)" = "$(ctl_get root)" ]
+	check "$1-adopted-live" [ "$(vtd .detail.adopted)" = live ]
+	check "$1-same-root" [ "$(vtd .detail.root_phys)" = "$(ctl_get root)" ]
+	check "$1-same-tables" [ "$(vtd .detail.tables_crc)" = "$(ctl_get crc)" ]
+	# The final save froze the tables with a CRC, which kstate checked at open; the
+	# DMA buffers, which the device wrote after it, carry none.
+	check "$1-tables-frozen-with-crc" [ "$(vtd_region_crc vtd-tables)" != 0 ]
+	check "$1-dma-buffers-without-crc" [ "$(vtd_region_crc vtd-dma)" = 0 ]
+	check "$1-inflight-dma-intact" [ "$(vtd .detail.inflight)" = intact ]
+	check "$1-dma-checks" [ "$(vtd .detail.dma_checks)" -ge 2 -a "$(vtd .detail.dma_failed)" = 0 ]
+	check "$1-no-faults" [ "$(vtd .detail.faults)" = 0 ]
+	check "$1-window-reported" [ "$(vtd .detail.window_us)" -gt 0 ]
+	say "vtd: $(uname -r): untranslated window $(vtd .detail.window_us) us (switch-off to Bus Master off)," \
+		"translation back on at $(vtd .detail.enable_us) us"
+	note "vtd: $1 ($(uname -r)): window $(vtd .detail.window_us) us, translation back on at $(vtd .detail.enable_us) us"
+	check "$1-kernel-log-clean" kernel_log_clean
 }
