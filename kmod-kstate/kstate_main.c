@@ -73,31 +73,73 @@ void kstate_client_set_message(struct kstate_client *client, const char *fmt, ..
 }
 EXPORT_SYMBOL_GPL(kstate_client_set_message);
 
+/* The slot for @key: its own, or a new one; NULL when every slot is taken. */
+static struct kstate_client_detail *detail_slot(struct kstate_client *client, const char *key)
+{
+	struct kstate_client_detail *d;
+	u32 i;
+
+	for (i = 0; i < client->detail_count; i++)
+		if (!strncmp(client->detail[i].key, key, sizeof(client->detail[i].key)))
+			return &client->detail[i];
+	if (i == KSTATE_CLIENT_DETAIL_MAX) {
+		pr_warn_once("%s: too many status details, '%s' dropped\n", client->name, key);
+		return NULL;
+	}
+	d = &client->detail[client->detail_count++];
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
 /**
  * kstate_client_set_detail - set a value the client reports in its status
  * @client: the client
- * @key: short name, at most 23 characters
+ * @key: short name, at most 22 characters
  * @value: the value
  *
  * At most %KSTATE_CLIENT_DETAIL_MAX keys; more are dropped with a warning.
  */
 void kstate_client_set_detail(struct kstate_client *client, const char *key, u64 value)
 {
-	u32 i;
+	struct kstate_client_detail *d = detail_slot(client, key);
 
-	for (i = 0; i < client->detail_count; i++)
-		if (!strncmp(client->detail[i].key, key, sizeof(client->detail[i].key)))
-			break;
-	if (i == KSTATE_CLIENT_DETAIL_MAX) {
-		pr_warn_once("%s: too many status details, '%s' dropped\n", client->name, key);
+	if (!d)
 		return;
-	}
-	strscpy(client->detail[i].key, key, sizeof(client->detail[i].key));
-	client->detail[i].value = value;
-	if (i == client->detail_count)
-		client->detail_count++;
+	memset(d->key, 0, sizeof(d->key));
+	strscpy(d->key, key, sizeof(d->key));
+	d->type = KSTATE_DETAIL_U64;
+	d->value = value;
 }
 EXPORT_SYMBOL_GPL(kstate_client_set_detail);
+
+/**
+ * kstate_client_set_detail_text - report a state as a word, such as "live" or "refused"
+ * @client: the client
+ * @key: short name
+ * @value: the word's number in the client's own enum (what an older reader shows)
+ * @word: the word; the key, the word and their two NULs fit in 23 bytes
+ *
+ * A word that does not fit is dropped with a warning and only @value is reported.
+ */
+void kstate_client_set_detail_text(struct kstate_client *client, const char *key, u64 value,
+				   const char *word)
+{
+	size_t klen = strlen(key), wlen = strlen(word);
+	struct kstate_client_detail *d;
+
+	kstate_client_set_detail(client, key, value);
+	if (klen + wlen + 2 > sizeof(d->key)) {
+		pr_warn_once("%s: status detail '%s': '%s' is too long, only its number is reported\n",
+			     client->name, key, word);
+		return;
+	}
+	d = detail_slot(client, key);
+	if (!d)
+		return;
+	memcpy(d->key + klen + 1, word, wlen);
+	d->type = KSTATE_DETAIL_TEXT;
+}
+EXPORT_SYMBOL_GPL(kstate_client_set_detail_text);
 
 /**
  * kstate_client_priv - the private pointer given at registration

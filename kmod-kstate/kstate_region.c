@@ -70,6 +70,7 @@ struct kstate_region {
 	u32 *by_phys;			/* extent indices by physical address */
 	bool is_new;
 	bool pinned;			/* we set S_SWAPFILE on the inode */
+	bool device_data;		/* a device writes it: no CRC at freeze */
 };
 
 /* Regions the module created since the store was bound (see may_reuse()). */
@@ -675,6 +676,23 @@ int kstate_region_remove(struct kstate_client *client, const char *name)
 EXPORT_SYMBOL_GPL(kstate_region_remove);
 
 /**
+ * kstate_region_set_device_data - say that a device writes this region at any time
+ * @region: the region, open
+ *
+ * For DMA buffers.  A device may keep writing them after the final save, through the
+ * reboot even (a DMA in flight lands while the next kernel boots), so a freeze records
+ * no CRC of this region and the next boot checks none: the client checks what the
+ * device wrote itself.  Tables a device reads must not be marked: their CRC is what
+ * proves nothing changed them between the save and the reboot.  The mark lasts until
+ * the region is closed; mark it again after each open.
+ */
+void kstate_region_set_device_data(struct kstate_region *region)
+{
+	region->device_data = true;
+}
+EXPORT_SYMBOL_GPL(kstate_region_set_device_data);
+
+/**
  * kstate_region_is_new - whether the region was created by this open (reads as zeros)
  * @region: the region
  *
@@ -856,7 +874,7 @@ EXPORT_SYMBOL_GPL(kstate_region_verify);
  * @generation: the generation being saved
  * @entries: out: manifest entries
  * @max: room at @entries
- * @with_crc: the client is frozen: record each region's CRC32C
+ * @with_crc: the client is frozen: record each region's CRC32C (not of device data)
  *
  * Return: the number of entries, or -ENOSPC, -ENXIO or -EIO.
  */
@@ -885,7 +903,7 @@ int kstate_region_entries(struct kstate_client *client, u64 generation,
 		e->size = (u64)r->pages << PAGE_SHIFT;
 		e->kind = KSTATE_ENTRY_REGION;
 		e->flags = KSTATE_ENTRY_F_KERNEL;
-		if (with_crc) {
+		if (with_crc && !r->device_data) {
 			rc = kstate_fault("region_crc", -EIO);
 			if (!rc)
 				rc = region_crc(r, &e->crc);

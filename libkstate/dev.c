@@ -86,7 +86,25 @@ struct client_text {
 	char name[sizeof(((struct kstate_client_status *)0)->name) + 1];
 	char message[sizeof(((struct kstate_client_status *)0)->message) + 1];
 	char keys[KSTATE_CLIENT_DETAIL_MAX][sizeof(((struct kstate_client_detail *)0)->key) + 1];
+	char words[KSTATE_CLIENT_DETAIL_MAX][sizeof(((struct kstate_client_detail *)0)->key)];
 };
+
+/*
+ * A text detail holds "key\0word\0" in its 23 key bytes (ioctl.h): copy the word out,
+ * never reading past the key.  A number, or a text detail without a word, gives "".
+ */
+void dev_detail_word(const struct kstate_client_detail *d, char *word)
+{
+	const char *key = (const char *)d->key;
+	size_t klen = strnlen(key, sizeof(d->key)), n;
+
+	word[0] = '\0';
+	if (d->type != KSTATE_DETAIL_TEXT || klen + 1 >= sizeof(d->key))
+		return;
+	n = strnlen(key + klen + 1, sizeof(d->key) - klen - 1);
+	memcpy(word, key + klen + 1, n);
+	word[n] = '\0';
+}
 
 /**
  * kstate_dev_status_new - take a snapshot of the module's state and its clients
@@ -151,8 +169,10 @@ KSTATE_EXPORT int kstate_dev_status_new(struct kstate_dev *dev, struct kstate_de
 		memcpy(t->message, list[i].message, sizeof(list[i].message));
 		if (list[i].detail_count > KSTATE_CLIENT_DETAIL_MAX)
 			list[i].detail_count = KSTATE_CLIENT_DETAIL_MAX;
-		for (j = 0; j < list[i].detail_count; j++)
+		for (j = 0; j < list[i].detail_count; j++) {
 			memcpy(t->keys[j], list[i].detail[j].key, sizeof(list[i].detail[j].key));
+			dev_detail_word(&list[i].detail[j], t->words[j]);
+		}
 	}
 	*out = ds;
 	return 0;
@@ -356,6 +376,29 @@ KSTATE_EXPORT int kstate_dev_status_client_detail(struct kstate_dev_status *stat
 	*key = status->text[index].keys[detail];
 	*value = c->detail[detail].value;
 	return 0;
+}
+
+/**
+ * kstate_dev_status_client_detail_text - the word a client reports for one of its states
+ * @status: the snapshot
+ * @index: below kstate_dev_status_client_count()
+ * @detail: as for kstate_dev_status_client_detail()
+ *
+ * Some details are states reported as a word (%KSTATE_DETAIL_TEXT), for example the VT-d
+ * client's "adopted": "live"; kstate_dev_status_client_detail() gives the word's number.
+ *
+ * Return: the word, valid while @status lives; NULL for a detail that is a number, or
+ * for a bad index.
+ */
+KSTATE_EXPORT const char *kstate_dev_status_client_detail_text(struct kstate_dev_status *status,
+							       unsigned int index,
+							       unsigned int detail)
+{
+	const struct kstate_client_status *c = client_at(status, index);
+
+	if (!c || detail >= c->detail_count || !status->text[index].words[detail][0])
+		return NULL;
+	return status->text[index].words[detail];
 }
 
 /**

@@ -292,6 +292,8 @@ uint64_t kstate_dev_status_client_generation(struct kstate_dev_status *status,
 					     unsigned int index);
 int kstate_dev_status_client_detail(struct kstate_dev_status *status, unsigned int index,
 				    unsigned int detail, const char **key, uint64_t *value);
+const char *kstate_dev_status_client_detail_text(struct kstate_dev_status *status,
+						 unsigned int index, unsigned int detail);
 
 #ifdef __cplusplus
 }

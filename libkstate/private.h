@@ -98,6 +98,11 @@ void kstate_boot_id(u8 out[KSTATE_UUID_LEN]);
 void kstate_kernel_release(char out[KSTATE_RELEASE_LEN + 1]);
 uint64_t kstate_now_ns(void);
 
+/* dev.c: the word of a text detail (KSTATE_DETAIL_TEXT) into @word, which has room for
+ * the 23 bytes of a key; "" for a number. */
+struct kstate_client_detail;
+void dev_detail_word(const struct kstate_client_detail *d, char *word);
+
 /* ---------------------------------------------------------------------------------- */
 /* store.c */
 

@@ -33,8 +33,14 @@ struct json_object *status_detail_json(struct kstate_dev_status *st, unsigned in
 	uint64_t value;
 	unsigned int i;
 
-	for (i = 0; kstate_dev_status_client_detail(st, index, i, &key, &value) == 0; i++)
-		tool_json_add_u64(detail, key, value);
+	for (i = 0; kstate_dev_status_client_detail(st, index, i, &key, &value) == 0; i++) {
+		const char *word = kstate_dev_status_client_detail_text(st, index, i);
+
+		if (word)
+			json_object_object_add(detail, key, json_object_new_string(word));
+		else
+			tool_json_add_u64(detail, key, value);
+	}
 	return detail;
 }
 

@@ -189,18 +189,23 @@ static int run_wait(char *const argv[], char *out, size_t outlen)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* Start "kstate-qemu start" and read its stdout until @event; its pid in *@pid. */
+/*
+ * Start "kstate-qemu start" and wait for @event on its stdout; its pid in *@pid.  Its
+ * stdout is a file, read from the start until the event: a pipe closed after the event
+ * would kill the supervisor (SIGPIPE) at its next event, the one of the suspend.
+ */
 static struct json_object *kq_start(const struct cfg *c, struct argv_buf *extra,
 				    const char *event, pid_t *pid)
 {
-	struct argv_buf a = { 0 };
-	char store[4096], run[4096], line[4096];
+	uint64_t deadline = now_us() + (uint64_t)TIMEOUT_MS * 1000;
+	char store[4096], run[4096], events[4096], line[4096];
 	struct json_object *ev = NULL, *v;
-	int p[2], i;
-	FILE *f;
+	struct argv_buf a = { 0 };
+	int fd, i, status;
 
 	snprintf(store, sizeof(store), "%s/store", c->dir);
 	snprintf(run, sizeof(run), "%s/run", c->dir);
+	snprintf(events, sizeof(events), "%s/events.jsonl", c->dir);
 	argv_add(&a, c->kq);
 	argv_add(&a, "--store");
 	argv_add(&a, store);
@@ -210,33 +215,38 @@ static struct json_object *kq_start(const struct cfg *c, struct argv_buf *extra,
 	argv_add(&a, "bench");
 	for (i = 0; extra && i < extra->n; i++)
 		argv_add(&a, extra->v[i]);
-	if (pipe(p))
-		die("pipe: %s", strerror(errno));
+	fd = open(events, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("%s: %s", events, strerror(errno));
 	*pid = fork();
 	if (*pid == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		close(p[0]);
-		close(p[1]);
+		dup2(fd, STDOUT_FILENO);
 		execv(a.v[0], a.v);
 		_exit(127);
 	}
-	close(p[1]);
+	close(fd);
 	argv_free(&a);
-	f = fdopen(p[0], "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		json_object_put(ev);
-		ev = json_tokener_parse(line);
-		if (ev && json_object_object_get_ex(ev, "event", &v) &&
-		    !strcmp(json_object_get_string(v), event))
+	while (!ev) {
+		FILE *f = fopen(events, "r");
+
+		while (f && !ev && fgets(line, sizeof(line), f)) {
+			ev = json_tokener_parse(line);
+			if (ev && json_object_object_get_ex(ev, "event", &v) &&
+			    !strcmp(json_object_get_string(v), event))
+				break;
+			json_object_put(ev);
+			ev = NULL;
+		}
+		if (f)
+			fclose(f);
+		if (ev)
 			break;
-		json_object_put(ev);
-		ev = NULL;
+		if (waitpid(*pid, &status, WNOHANG) == *pid)
+			die("kstate-qemu start exited before its '%s' event", event);
+		if (now_us() > deadline)
+			die("kstate-qemu start gave no '%s' event", event);
+		usleep(1000);
 	}
-	/* The supervisor keeps writing events; let them go to a closed pipe... */
-	if (f)
-		fclose(f);
-	if (!ev)
-		die("kstate-qemu start gave no '%s' event", event);
 	return ev;
 }
 

@@ -770,6 +770,32 @@ out:
 /* ---------------------------------------------------------------------------------- */
 /* suspend: signal the supervisor and wait for its event */
 
+/*
+ * Whether @pid still runs.  A zombie does not: a supervisor that exited but whose parent
+ * (a script, a benchmark) has not reaped it yet still answers kill(pid, 0), and waiting
+ * for it to go would only end at --timeout.
+ */
+static bool proc_alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* "pid (comm) state ...", comm may hold anything */
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
 static int read_pid(const struct opts *o, pid_t *pid)
 {
 	char path[4096];
@@ -784,7 +810,7 @@ static int read_pid(const struct opts *o, pid_t *pid)
 	if (fscanf(f, "%d", &v) != 1 || v <= 0)
 		v = 0;
 	fclose(f);
-	if (!v || (kill(v, 0) && errno == ESRCH))
+	if (!v || !proc_alive(v))
 		return -ESRCH;
 	*pid = v;
 	return 0;
@@ -831,7 +857,7 @@ static int cmd_suspend(struct kstate_ctx *ctx, struct opts *o, uint64_t t0)
 	}
 	/* The supervisor writes its event, then QEMU and it exit. */
 	while (tool_now_us() < deadline) {
-		bool alive = !(kill(pid, 0) && errno == ESRCH);
+		bool alive = proc_alive(pid);
 
 		json_object_put(ev);
 		ev = read_last(o);

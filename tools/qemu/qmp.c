@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -240,6 +241,16 @@ int qmp_cmd(struct qmp *q, const char *command, struct json_object *args, int fd
 	return rc;
 }
 
+/* Whether our child @pid exited (a zombie counts; it is not reaped here). */
+static bool child_gone(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+		return si.si_pid == pid;
+	return errno == ECHILD && kill(pid, 0) && errno == ESRCH;
+}
+
 int qmp_connect(const char *path, int pid, int timeout_ms, struct qmp **out, char *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -270,7 +281,7 @@ int qmp_connect(const char *path, int pid, int timeout_ms, struct qmp **out, cha
 			seterr(err, rc, "QMP: cannot connect to %s: %s", path, strerror(-rc));
 			goto fail;
 		}
-		if (pid > 0 && kill(pid, 0) && errno == ESRCH) {
+		if (pid > 0 && child_gone(pid)) {
 			rc = seterr(err, -ESRCH, "QEMU (pid %d) exited before its QMP socket "
 				    "%s was ready", pid, path);
 			goto fail;

@@ -141,13 +141,22 @@ struct kstate_ioc_restore {
 
 #define KSTATE_CLIENT_DETAIL_MAX	16
 
+#define KSTATE_DETAIL_U64	0	/* @value is the value */
+#define KSTATE_DETAIL_TEXT	1	/* @key also holds a word, @value its number */
+
 /**
  * struct kstate_client_detail - one value a client reports about itself
- * @key: NUL-terminated name, for example "mappings" or "root_phys"
- * @value: the value
+ * @key: NUL-terminated name, for example "mappings" or "root_phys".  For a text detail
+ *	the name's NUL is followed by a NUL-terminated word, for example "adopted\0live\0",
+ *	all within these 23 bytes; the rest is zero
+ * @type: %KSTATE_DETAIL_U64 or %KSTATE_DETAIL_TEXT.  This byte was the last of a 24-byte
+ *	@key, always zero, before text details existed: a reader that does not know them
+ *	sees the name and the number
+ * @value: the value; for a text detail the word's number (an enum value of the client)
  */
 struct kstate_client_detail {
-	__u8	key[24];
+	__u8	key[23];
+	__u8	type;
 	__u64	value;
 };
 
@@ -277,6 +286,8 @@ _Static_assert(sizeof(struct kstate_ioc_restore) == 80, "kstate_ioc_restore is 8
 _Static_assert(__builtin_offsetof(struct kstate_ioc_restore, clients_restored) == 40,
 	       "kstate_ioc_restore.clients_restored at 40");
 _Static_assert(sizeof(struct kstate_client_detail) == 32, "kstate_client_detail is 32 bytes");
+_Static_assert(__builtin_offsetof(struct kstate_client_detail, type) == 23,
+	       "kstate_client_detail.type at 23");
 _Static_assert(sizeof(struct kstate_client_status) == 704,
 	       "kstate_client_status is 704 bytes");
 _Static_assert(__builtin_offsetof(struct kstate_client_status, message) == 64,

@@ -23,7 +23,8 @@
  * (-EBUSY) or defers such changes.  If the reboot does not happen (the kexec fails,
  * the shutdown is aborted, the operator runs "kstate thaw"), ->thaw() lets it go on.
  * Each region of a frozen client is saved with a CRC32C of its contents, and
- * kstate_region_open() checks it at the next boot before the client sees the region.
+ * kstate_region_open() checks it at the next boot before the client sees the region;
+ * except a region a device writes (DMA buffers, kstate_region_set_device_data()).
  *
  * Regions.  Objects that must not move, such as IOMMU page tables, live in persistent
  * regions: files of whole pages on the DAX filesystem (ext4 or XFS) of the store.  A
@@ -62,8 +63,9 @@ struct kstate_region;
  *	otherwise the client's records from the restored generation, written by format
  *	version @version.  Return 0 when the state was applied, or -errno when it was
  *	refused; a refusal must leave nothing half-applied (close the regions it opened).
- * @status: optional; report values with kstate_client_set_detail().  Called in every
- *	state, FAILED included.
+ * @status: optional; report values with kstate_client_set_detail() and states as
+ *	words with kstate_client_set_detail_text().  Called in every state, FAILED
+ *	included.
  * @freeze: optional; the save that precedes a reboot is about to run: from now on do
  *	not change anything ->save() writes or any open region, until ->thaw() or the
  *	reboot.  Return 0, or -errno to refuse (the save fails and every client thaws).
@@ -85,6 +87,8 @@ struct kstate_client *kstate_client_register(const char *name, u32 version,
 void kstate_client_unregister(struct kstate_client *client);
 void *kstate_client_priv(struct kstate_client *client);
 void kstate_client_set_detail(struct kstate_client *client, const char *key, u64 value);
+void kstate_client_set_detail_text(struct kstate_client *client, const char *key, u64 value,
+				   const char *word);
 void kstate_client_set_message(struct kstate_client *client, const char *fmt, ...)
 	__printf(2, 3);
 
@@ -97,6 +101,7 @@ int kstate_region_open(struct kstate_client *client, const char *name,
 void kstate_region_close(struct kstate_region *region);
 int kstate_region_remove(struct kstate_client *client, const char *name);
 int kstate_region_verify(struct kstate_region *region);
+void kstate_region_set_device_data(struct kstate_region *region);
 bool kstate_region_is_new(const struct kstate_region *region);
 unsigned long kstate_region_pages(const struct kstate_region *region);
 void *kstate_region_page_addr(const struct kstate_region *region, unsigned long index);
