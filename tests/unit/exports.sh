@@ -3,7 +3,7 @@
 #
 # exports.sh LIBKSTATE.SO STORE-ONLY SRCDIR: libkstate is a library a VMM can link.
 # - it exports exactly the names of libkstate.sym, each declared in libkstate.h and
-#   documented with kernel-doc in libkstate/*.c;
+#   documented with kernel-doc in libkstate/*.c, and listed in debian/libkstate0.symbols;
 # - libkstate.h stands alone (no uapi header behind it: the ioctl structures are not
 #   part of the library's ABI);
 # - neither the library nor a program that uses only the store API links libpmem2,
@@ -27,6 +27,12 @@ while read -r s; do
 	ok; grep -Eq "(^|[ *])$s\(" "$SRC/libkstate/libkstate.h" || fail "$s: not declared in libkstate.h"
 	ok; cat "$SRC"/libkstate/*.c | grep -q "^ \* $s - " || fail "$s: no kernel-doc comment"
 done <"$tmp/sym"
+# The Debian symbols file lists the same names (dpkg-gensymbols fails the package
+# build otherwise, much later, in the package suite).
+sed -n 's/^ \(kstate_[a-z0-9_]*\)@LIBKSTATE_0 .*/\1/p' "$SRC/debian/libkstate0.symbols" |
+	sort >"$tmp/debsym"
+ok; cmp -s "$tmp/sym" "$tmp/debsym" ||
+	fail "debian/libkstate0.symbols differs from libkstate.sym: $(diff "$tmp/sym" "$tmp/debsym" | grep '^[<>]' | tr '\n' ' ')"
 echo "$(wc -l <"$tmp/sym") exports"
 
 # libkstate.h alone, without the uapi include directory.
