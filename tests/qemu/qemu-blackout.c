@@ -264,6 +264,15 @@ struct sample {
 	uint64_t state_bytes;
 };
 
+/* One round as a JSON line on stdout, for the report and the jsonl file. */
+static void print_round(const char *way, uint64_t ram, int r, const struct sample *x)
+{
+	printf("{\"way\":\"%s\",\"ram\":%" PRIu64 ",\"round\":%d,\"suspend_ms\":%.3f,"
+	       "\"resume_ms\":%.3f,\"blackout_ms\":%.3f,\"state_bytes\":%" PRIu64 "}\n",
+	       way, ram, r + 1, x->suspend_ms, x->resume_ms, x->blackout_ms, x->state_bytes);
+	fflush(stdout);
+}
+
 static void kstate_rounds(const struct cfg *c, uint64_t ram, struct sample *s)
 {
 	char store[4096], serial[4096], ramfile[4200], out[8192], cmd[20000];
@@ -323,11 +332,7 @@ static void kstate_rounds(const struct cfg *c, uint64_t ram, struct sample *s)
 		json_object_put(ev);
 		s[r].blackout_ms = s[r].suspend_ms + s[r].resume_ms;
 		wait_count(serial, before);
-		printf("{\"way\":\"kstate\",\"ram\":%" PRIu64 ",\"round\":%d,\"suspend_ms\":%.3f,"
-		       "\"resume_ms\":%.3f,\"blackout_ms\":%.3f,\"state_bytes\":%" PRIu64 "}\n",
-		       ram, r + 1, s[r].suspend_ms, s[r].resume_ms, s[r].blackout_ms,
-		       s[r].state_bytes);
-		fflush(stdout);
+		print_round("kstate", ram, r, &s[r]);
 	}
 	{
 		char *susp[] = { (char *)c->kq, "--store", store, "--run-dir", NULL, "suspend",
@@ -452,11 +457,7 @@ static void copy_rounds(const struct cfg *c, uint64_t ram, struct sample *s)
 		s[r].resume_ms = (double)(t1 - t0) / 1000;
 		s[r].blackout_ms = s[r].suspend_ms + s[r].resume_ms;
 		wait_count(serial, before);
-		printf("{\"way\":\"copy\",\"ram\":%" PRIu64 ",\"round\":%d,\"suspend_ms\":%.3f,"
-		       "\"resume_ms\":%.3f,\"blackout_ms\":%.3f,\"state_bytes\":%" PRIu64 "}\n",
-		       ram, r + 1, s[r].suspend_ms, s[r].resume_ms, s[r].blackout_ms,
-		       s[r].state_bytes);
-		fflush(stdout);
+		print_round("copy", ram, r, &s[r]);
 	}
 	qmp_cmd(q, "quit", NULL, -1, 10000, NULL, NULL);
 	qmp_close(&q);
