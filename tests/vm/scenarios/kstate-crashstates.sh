@@ -111,7 +111,7 @@ lw-replay enumerate $LOG --base $BASE --cow $COW --mnt /mnt/crash --samples $SAM
 echo $? >/tmp/enum.rc
 cat /tmp/enum.out
 set -- $(sed -n 's/^crashstates: enumerated=\([0-9]*\) ok=\([0-9]*\) lost=\([0-9]*\)$/\1 \2 \3/p' /tmp/enum.out)
-ctl_add "crashstates enumerated=${1:-0} ok=${2:-0} lost=${3:-0}"
+note "crashstates: enumerated=${1:-0} ok=${2:-0} lost=${3:-0}"
 check crashstates-none-lost [ "$(cat /tmp/enum.rc)" = 0 ] && [ "${3:-1}" = 0 ]
 check crashstates-at-least-$MIN_STATES [ "${1:-0}" -ge $MIN_STATES ]
 # The enumeration reached inside the commits: for every commit, some crash state still
@@ -122,7 +122,7 @@ covered() {
 		END { for (k in seen) if (!old[k] || !new[k]) printf "%s ", k }' /tmp/seen)
 	_n=$(awk '$1 ~ /^begin:/ { split($1, m, ":"); if (!(m[2] in s)) n++; s[m[2]] = 1 }
 		END { print n + 0 }' /tmp/seen)
-	say "commits crashed inside: $_n; without both outcomes: ${_miss:-none}"
+	note "commits crashed inside: $_n; without both outcomes: ${_miss:-none}"
 	[ -z "$_miss" ] && [ "$_n" -ge "$ITER" ]
 }
 check crashstates-inside-every-commit covered

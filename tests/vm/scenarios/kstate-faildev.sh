@@ -183,7 +183,7 @@ for kind in writes all; do
 		done
 	done
 done
-say "device errors: $n commits, $failed failed"
+note "device errors: $n commits, $failed failed"
 ctl_add "faildev rounds=$n failed=$failed"
 # The test has teeth only if the errors really hit commits.
 check faildev-commits-failed [ $failed -ge $((n / 2)) ]
@@ -231,7 +231,7 @@ while [ $k -le 200 ]; do
 	check "enospc-free-$k-files-ok" files_ok "sealed:$SEALED"
 	k=$((k + 1))
 done
-say "full filesystem: $enospc commits refused, the first to fit had $k free blocks"
+note "full filesystem: $enospc commits refused, the first to fit had $k free blocks"
 ctl_add "enospc refused=$enospc fit_at=$k"
 check enospc-some-refused [ $enospc -gt 0 ]
 check enospc-one-fit [ "$(cat /tmp/commit.rc)" = 0 ]
